@@ -1,0 +1,53 @@
+# The two set-up commands (`make run`, `make test`) do every install step themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export PIP_NO_INPUT := 1
+export DEBIAN_FRONTEND := noninteractive
+# Root installs apt packages directly; everyone else through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint install install-test browser clean
+
+## run: install, migrate, load the demo once, print the login, serve on 127.0.0.1:8000 with the worker
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(PY) manage.py load_initial_data
+	$(PY) manage.py demo_editor
+	$(PY) manage.py serve
+
+## test: install everything the suite needs (Chromium included), then run all of it
+test: install-test browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## lint: ruff over the whole tree
+lint: install-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+# The stamp files make a second run skip pip when the pinned files have not changed.
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt pyproject.toml | $(VENV)/bin/python
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PIP) install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian's Chromium for the browser tests; Playwright's own browser download is not used.
+browser:
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

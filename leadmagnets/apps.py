@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LeadmagnetsConfig(AppConfig):
+    """Lead-magnet pages and the delivery of their resources, on newsletter's sign-up service."""
+
+    name = "leadmagnets"
+    verbose_name = "Lead magnets"

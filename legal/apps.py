@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LegalConfig(AppConfig):
+    """Policy and impressum pages, their published versions, and the cookie consent manager."""
+
+    name = "legal"
+    verbose_name = "Legal"

@@ -1,0 +1,1 @@
+"""The project package. Imported as `website`: Python's standard library owns `site`."""

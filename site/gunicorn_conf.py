@@ -1,0 +1,24 @@
+"""gunicorn settings: `gunicorn -c python:website.gunicorn_conf website.wsgi`.
+
+Each value can be overridden with gunicorn's own GUNICORN_CMD_ARGS or the variables below.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: 2 per core plus one, capped so a small machine keeps memory for the worker.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8)))
+# A request that takes longer than this is killed and logged; graceful shutdown waits as long.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = 5
+# Recycle workers now and then so a slow leak never grows without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+# Access log on stdout: client, request line, status, bytes, duration in microseconds.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus "%(f)s" "%(a)s"'
+errorlog = "-"
+# Send SIGHUP to the master for a graceful reload: new workers start before old ones stop.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,149 @@
+"""Site-wide pages (home, standard, contact) and the settings every page's footer reads."""
+
+from django.db import models
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    PageChooserPanel,
+)
+from wagtail.contrib.forms.models import AbstractEmailForm, AbstractFormField
+from wagtail.contrib.forms.panels import FormSubmissionsPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+
+from .blocks import ContentStreamBlock, LinkBlock
+
+
+class HomePage(Page):
+    """The creator's front page: a hero, a short about section and links."""
+
+    hero_heading = models.CharField(max_length=120)
+    hero_text = models.TextField(max_length=400, blank=True)
+    hero_cta_label = models.CharField("Call-to-action label", max_length=60, blank=True)
+    hero_cta_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name="Call-to-action page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    about_heading = models.CharField(max_length=120, blank=True)
+    about_body = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"])
+    links = StreamField([("link", LinkBlock())], blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("hero_heading"),
+                FieldPanel("hero_text"),
+                FieldRowPanel([FieldPanel("hero_cta_label"), PageChooserPanel("hero_cta_page")]),
+            ],
+            heading="Hero",
+        ),
+        MultiFieldPanel([FieldPanel("about_heading"), FieldPanel("about_body")], heading="About"),
+        FieldPanel("links"),
+    ]
+
+    max_count = 1
+    parent_page_types = ["wagtailcore.Page"]
+
+    class Meta:
+        verbose_name = "home page"
+
+
+class StandardPage(Page):
+    """A plain content page (about, uses, ...): an introduction and a body."""
+
+    intro = models.TextField(max_length=400, blank=True)
+    body = StreamField(ContentStreamBlock(), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+
+    class Meta:
+        verbose_name = "standard page"
+
+
+class ContactFormField(AbstractFormField):
+    page = ParentalKey("ContactPage", on_delete=models.CASCADE, related_name="form_fields")
+
+
+class ContactPage(AbstractEmailForm):
+    """A contact form built in the admin with Wagtail's form builder; submissions are stored
+    and, when a recipient address is given, mailed to it."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    thank_you_text = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [
+        *AbstractEmailForm.content_panels,
+        FormSubmissionsPanel(),
+        FieldPanel("intro"),
+        InlinePanel("form_fields", label="Form fields"),
+        FieldPanel("thank_you_text"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("from_address"), FieldPanel("to_address")]),
+                FieldPanel("subject"),
+            ],
+            heading="E-mail notification (optional)",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "contact page"
+
+
+@register_setting(icon="site")
+class SiteSettings(BaseSiteSetting):
+    """Who runs the site and where its legal pages are: every page's footer reads this."""
+
+    creator_name = models.CharField(max_length=120, blank=True)
+    tagline = models.CharField(max_length=200, blank=True)
+    footer_text = models.CharField(max_length=300, blank=True)
+    privacy_policy_page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cookie_policy_page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    impressum_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name="Impressum (legal notice)",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("creator_name"), FieldPanel("tagline"), FieldPanel("footer_text")],
+            heading="Site",
+        ),
+        MultiFieldPanel(
+            [
+                PageChooserPanel("privacy_policy_page"),
+                PageChooserPanel("cookie_policy_page"),
+                PageChooserPanel("impressum_page"),
+            ],
+            heading="Legal pages linked from every footer",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "site settings"
+
+    def legal_links(self):
+        """(label, page) pairs for the footer, skipping pages that are unset or not live."""
+        candidates = [
+            ("Privacy policy", self.privacy_policy_page),
+            ("Cookie policy", self.cookie_policy_page),
+            ("Impressum", self.impressum_page),
+        ]
+        return [(label, page) for label, page in candidates if page is not None and page.live]

@@ -1,0 +1,1 @@
+"""Settings modules: `base` (production), `dev` (local runs) and `test` (the suite)."""

@@ -1,0 +1,150 @@
+"""Settings read the environment with the contract's defaults; production passes check --deploy.
+
+Each case imports the settings in a fresh interpreter, because settings are read once per
+process and the suite's own process runs with website.settings.test.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOWN = [
+    "DEBUG",
+    "DATABASES",
+    "CACHES",
+    "TASKS",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "EMAIL_BACKEND",
+    "MAILCHIMP_API_KEY",
+    "MAILCHIMP_API_URL",
+    "MAILCHIMP_WEBHOOK_SECRET",
+    "RECAPTCHA_PUBLIC_KEY",
+    "SECRET_KEY",
+]
+# Variables from the contract; the tests start from an environment without any of them.
+CONTRACT_VARIABLES = [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "MAILCHIMP_API_KEY",
+    "MAILCHIMP_AUDIENCE_ID",
+    "MAILCHIMP_API_URL",
+    "MAILCHIMP_WEBHOOK_SECRET",
+    "RECAPTCHA_PUBLIC_KEY",
+    "RECAPTCHA_PRIVATE_KEY",
+    "EMAIL_URL",
+    "EMAIL_HOST",
+    "DEBUG",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+]
+
+
+def clean_env(**overrides: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in CONTRACT_VARIABLES}
+    env.update(overrides)
+    return env
+
+
+def load_settings(module: str, **env: str) -> dict:
+    code = (
+        "import json, importlib; "
+        f"s = importlib.import_module({module!r}); "
+        f"print(json.dumps({{k: getattr(s, k, None) for k in {SHOWN!r}}}, default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_defaults_serve_one_machine(tmp_path):
+    s = load_settings("website.settings.base")
+    assert s["DEBUG"] is False
+    assert s["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert s["DATABASES"]["default"]["NAME"].endswith("db.sqlite3")
+    assert s["CACHES"]["default"]["BACKEND"].endswith("LocMemCache")
+    assert s["TASKS"]["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    assert s["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1"]
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert s["MAILCHIMP_API_KEY"] == "" and s["MAILCHIMP_WEBHOOK_SECRET"] == ""
+    assert s["RECAPTCHA_PUBLIC_KEY"] == ""
+    assert s["SECRET_KEY"] == ""  # production refuses to start without one
+
+
+def test_database_url_switches_to_postgresql():
+    s = load_settings(
+        "website.settings.base", DATABASE_URL="postgres://app:pw@db.internal:5432/site"
+    )
+    db = s["DATABASES"]["default"]
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["NAME"], db["USER"]) == ("db.internal", "site", "app")
+
+
+def test_redis_url_switches_the_cache_to_redis():
+    s = load_settings("website.settings.base", REDIS_URL="redis://127.0.0.1:6379/3")
+    cache = s["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://127.0.0.1:6379/3"
+
+
+def test_hosts_origins_and_services_come_from_the_environment():
+    s = load_settings(
+        "website.settings.base",
+        ALLOWED_HOSTS="example.org, www.example.org",
+        CSRF_TRUSTED_ORIGINS="https://example.org",
+        EMAIL_URL="smtp://user:secret@mail.example.org:587/?tls=True",
+        MAILCHIMP_API_KEY="abc-us21",
+        MAILCHIMP_API_URL="http://127.0.0.1:8025/3.0",
+        MAILCHIMP_WEBHOOK_SECRET="s3cret",
+    )
+    assert s["ALLOWED_HOSTS"] == ["example.org", "www.example.org"]
+    assert s["CSRF_TRUSTED_ORIGINS"] == ["https://example.org"]
+    assert s["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (s["MAILCHIMP_API_KEY"], s["MAILCHIMP_API_URL"]) == (
+        "abc-us21",
+        "http://127.0.0.1:8025/3.0",
+    )
+    assert s["MAILCHIMP_WEBHOOK_SECRET"] == "s3cret"
+
+
+def test_dev_settings_generate_a_local_secret_key_once(tmp_path):
+    first = load_settings("website.settings.dev", VAR_DIR=str(tmp_path))
+    second = load_settings("website.settings.dev", VAR_DIR=str(tmp_path))
+    assert len(first["SECRET_KEY"]) >= 50
+    assert first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite:////tmp/deploy-check.sqlite3"])
+def test_production_settings_pass_check_deploy(database_url):
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="website.settings.base",
+        SECRET_KEY="k" * 10 + "a-long-random-production-key-0f9e8d7c6b5a4321-xyzXYZ",
+        ALLOWED_HOSTS="example.org",
+        CSRF_TRUSTED_ORIGINS="https://example.org",
+        EMAIL_URL="smtp://user:secret@mail.example.org:587/?tls=True",
+        DATABASE_URL=database_url,
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "System check identified no issues (0 silenced)." in result.stdout
