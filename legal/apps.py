@@ -6,3 +6,6 @@ class LegalConfig(AppConfig):
 
     name = "legal"
     verbose_name = "Legal"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the receivers)

@@ -128,9 +128,9 @@ class SiteSettings(BaseSiteSetting):
         ),
         MultiFieldPanel(
             [
-                PageChooserPanel("privacy_policy_page"),
-                PageChooserPanel("cookie_policy_page"),
-                PageChooserPanel("impressum_page"),
+                PageChooserPanel("privacy_policy_page", "legal.PolicyPage"),
+                PageChooserPanel("cookie_policy_page", "legal.PolicyPage"),
+                PageChooserPanel("impressum_page", "legal.ImpressumPage"),
             ],
             heading="Legal pages linked from every footer",
         ),

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "legal",
     "newsletter",
     "leadmagnets",
+    # Cookie groups, cookies and the consent cookie (django-cookie-consent).
+    "cookie_consent",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -27,3 +27,4 @@ VAR_DIR = Path(tempfile.mkdtemp(prefix="test-var-"))
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="test-static-"))
 WHITENOISE_USE_FINDERS = True
+LOGGING["root"]["level"] = "WARNING"

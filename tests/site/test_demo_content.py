@@ -8,9 +8,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from wagtail.models import Page, Site
 
+from legal.models import ImpressumPage, PolicyPage, PolicyVersion, ThirdPartyService
 from website.models import ContactPage, HomePage, SiteSettings, StandardPage
 
 pytestmark = pytest.mark.django_db
+
+
+def settings_for(site):
+    return SiteSettings.for_site(site)
 
 
 def run(command: str) -> str:
@@ -26,6 +31,7 @@ def test_load_initial_data_builds_the_demo_site():
     assert isinstance(home, HomePage)
     assert home.live and home.hero_heading and home.about_body and len(home.links) == 3
     slugs = set(home.get_children().live().values_list("slug", flat=True))
+    assert isinstance(settings_for(site).privacy_policy_page.specific, PolicyPage)
     assert {
         "about",
         "contact",
@@ -92,3 +98,43 @@ def test_admin_login_works_with_the_printed_credentials(client, settings):
     response = client.post("/admin/login/", {"username": "editor", "password": password})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_demo_legal_pages_have_their_versions_services_and_workflow():
+    from cookie_consent.models import CookieGroup
+    from wagtail.models import WorkflowPage
+
+    run("load_initial_data")
+    privacy = PolicyPage.objects.get(slug="privacy")
+    versions = list(privacy.versions.order_by("pk"))
+    assert [v.version_label for v in versions] == ["1.0", "2.0"]
+    assert versions[1].is_material_change and versions[1].change_summary
+    assert "Mailchimp" in versions[1].html and "Margin Notes" not in versions[0].html
+    assert PolicyPage.objects.get(slug="cookies").versions.count() == 1
+    impressum = ImpressumPage.objects.get()
+    assert impressum.mandatory_field_errors() == {}
+    assert impressum.versions.count() == 1
+    assert set(ThirdPartyService.objects.values_list("name", flat=True)) == {
+        "Mailchimp",
+        "Google reCAPTCHA",
+        "Google Analytics 4",
+        "Google Tag Manager",
+        "Meta Pixel",
+    }
+    assert set(CookieGroup.objects.values_list("varname", flat=True)) >= {
+        "necessary",
+        "statistics",
+        "marketing",
+    }
+    workflow_pages = WorkflowPage.objects.filter(workflow__name="Legal review")
+    assert workflow_pages.count() == 3
+    assert PolicyVersion.objects.in_force("privacy").version_label == "2.0"
+
+
+def test_load_initial_data_replaces_an_older_demos_legal_placeholders(home_page):
+    from tests.site.factories import StandardPageFactory
+
+    StandardPageFactory(parent=home_page, slug="privacy", title="Privacy policy")
+    run("load_initial_data")
+    assert PolicyPage.objects.filter(slug="privacy").exists()
+    assert not StandardPage.objects.filter(slug="privacy").exists()

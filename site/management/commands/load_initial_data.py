@@ -4,14 +4,27 @@ Every step looks for what it would create (by page type and slug) and leaves exi
 alone, so an editor's changes survive `make run` restarts.
 """
 
+from datetime import date
 from urllib.parse import urlsplit
 
+from cookie_consent.models import Cookie, CookieGroup
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from wagtail.models import Page, Site
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 from wagtail.rich_text import RichText
 
+from legal.models import ImpressumPage, LegalKind, PolicyPage, ThirdPartyService
+from website.demo import legal_texts
 from website.models import ContactFormField, ContactPage, HomePage, SiteSettings, StandardPage
 
 CREATOR = "Ilka Sommer"
@@ -57,8 +70,8 @@ ABOUT_BODY = [
     ),
 ]
 
-# Pages that later parts of the product turn into legal pages and sign-up forms. Until then
-# they are honest standard pages, so the footer and menu have somewhere to point.
+# Pages that later parts of the product turn into sign-up forms. Until then they are honest
+# standard pages, so the menu has somewhere to point.
 PLACEHOLDERS = [
     {
         "slug": "newsletter",
@@ -72,29 +85,50 @@ PLACEHOLDERS = [
         "intro": "Ten prompts for a drawing habit that survives a busy week, as a printable guide.",
         "show_in_menus": True,
     },
+]
+
+
+COOKIE_GROUPS = [
     {
-        "slug": "privacy",
-        "title": "Privacy policy",
-        "intro": "How this site handles personal data. Questions: privacy@ilka-sommer.example.",
-        "show_in_menus": False,
+        "varname": "necessary",
+        "name": "Necessary",
+        "description": "Keep the site secure and remember your cookie choice. Always on.",
+        "is_required": True,
+        "cookies": [
+            ("csrftoken", "", "Protects forms against cross-site request forgery. 1 year."),
+            ("cookie_consent", "", "Remembers your cookie choice. Up to 12 months."),
+            ("sessionid", "", "Keeps editors signed in to the admin. 2 weeks."),
+        ],
     },
     {
-        "slug": "cookies",
-        "title": "Cookie policy",
-        "intro": "Which cookies this site sets, why, and how to change your choice.",
-        "show_in_menus": False,
+        "varname": "statistics",
+        "name": "Statistics",
+        "description": "Count visits and see which pages help readers (Google Analytics 4).",
+        "is_required": False,
+        "cookies": [
+            ("_ga", "", "Google Analytics 4: tells visits of one browser apart. 2 years."),
+            ("_ga_*", "", "Google Analytics 4: keeps the state of a visit. 2 years."),
+        ],
     },
     {
-        "slug": "impressum",
-        "title": "Impressum",
-        "intro": "Legal notice: who is responsible for this site.",
-        "show_in_menus": False,
+        "varname": "marketing",
+        "name": "Marketing",
+        "description": "Measure ads and show relevant ones elsewhere (Meta Pixel, Google Tag "
+        "Manager conversion tags).",
+        "is_required": False,
+        "cookies": [
+            ("_fbp", "", "Meta Pixel: recognises the browser for ad measurement. 3 months."),
+            ("_gcl_au", "", "Google conversion linker: attributes ad clicks. 3 months."),
+        ],
     },
 ]
 
 
 class Command(BaseCommand):
-    help = "Load the demo site (home, about, contact and legal/sign-up pages); idempotent."
+    help = (
+        "Load the demo site (home, about, contact, legal pages with versions, services "
+        "registry); idempotent."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -103,7 +137,17 @@ class Command(BaseCommand):
         self.ensure_contact(home)
         placeholders = {spec["slug"]: self.ensure_placeholder(home, spec) for spec in PLACEHOLDERS}
         self.ensure_home_links(home, placeholders)
-        self.ensure_settings(home, placeholders)
+        self.ensure_services()
+        self.ensure_cookie_groups()
+        legal_pages = {
+            "privacy": self.ensure_privacy_policy(home),
+            "cookies": self.ensure_policy(
+                home, "cookies", "Cookie policy", legal_texts.COOKIE_POLICY
+            ),
+            "impressum": self.ensure_impressum(home),
+        }
+        self.ensure_legal_review_workflow(legal_pages.values())
+        self.ensure_settings(home, legal_pages)
         self.stdout.write(self.style.SUCCESS("Demo content ready."))
 
     # --- steps ------------------------------------------------------------------------------
@@ -221,6 +265,135 @@ class Command(BaseCommand):
         ]
         home.save_revision().publish()
         self.report(True, "home page links")
+
+    def ensure_services(self) -> None:
+        for order, spec in enumerate(legal_texts.SERVICES):
+            _service, created = ThirdPartyService.objects.get_or_create(
+                name=spec["name"], defaults={**spec, "sort_order": order}
+            )
+            self.report(created, f"third-party service '{spec['name']}'")
+
+    def ensure_cookie_groups(self) -> None:
+        """The consent manager's categories and the cookies the demo services set."""
+        for order, spec in enumerate(COOKIE_GROUPS):
+            group, created = CookieGroup.objects.get_or_create(
+                varname=spec["varname"],
+                defaults={
+                    "name": spec["name"],
+                    "description": spec["description"],
+                    "is_required": spec["is_required"],
+                    "ordering": order,
+                },
+            )
+            for name, domain, description in spec["cookies"]:
+                Cookie.objects.get_or_create(
+                    cookiegroup=group,
+                    name=name,
+                    domain=domain,
+                    defaults={"description": description},
+                )
+            self.report(created, f"cookie group '{spec['name']}'")
+
+    def legal_page_slot(self, home: HomePage, slug: str, page_class) -> Page | None:
+        """The existing page of the right type at `slug`, or None after removing an older
+        demo's placeholder standard page there."""
+        existing = home.get_children().filter(slug=slug).first()
+        if existing is None:
+            return None
+        if isinstance(existing.specific, page_class):
+            return existing.specific
+        if isinstance(existing.specific, StandardPage):
+            existing.delete()
+            return None
+        raise CommandError(f"/{slug}/ is taken by a {existing.specific_class.__name__}.")
+
+    def ensure_privacy_policy(self, home: HomePage) -> PolicyPage:
+        page = self.legal_page_slot(home, "privacy", PolicyPage)
+        if page is not None:
+            self.report(False, "privacy policy")
+            return page
+        page = PolicyPage(
+            title="Privacy policy",
+            slug="privacy",
+            kind=LegalKind.PRIVACY,
+            intro="How this site handles personal data, in plain words.",
+            version_label="1.0",
+            effective_date=date(2026, 3, 1),
+            body=legal_texts.PRIVACY_V1,
+        )
+        home.add_child(instance=page)
+        page.save_revision().publish()
+        page = PolicyPage.objects.get(pk=page.pk)
+        page.body = legal_texts.PRIVACY_V2
+        page.version_label = "2.0"
+        page.effective_date = date(2026, 9, 1)
+        page.is_material_change = True
+        page.change_summary = legal_texts.PRIVACY_V2_SUMMARY
+        page.save_revision().publish()
+        self.report(True, "privacy policy with versions 1.0 and 2.0 (material change)")
+        return page
+
+    def ensure_policy(self, home: HomePage, slug: str, title: str, body) -> PolicyPage:
+        page = self.legal_page_slot(home, slug, PolicyPage)
+        if page is not None:
+            self.report(False, title.lower())
+            return page
+        page = PolicyPage(
+            title=title,
+            slug=slug,
+            kind=slug,
+            version_label="1.0",
+            effective_date=date(2026, 3, 1),
+            body=body,
+        )
+        home.add_child(instance=page)
+        page.save_revision().publish()
+        self.report(True, f"{title.lower()} (version 1.0)")
+        return page
+
+    def ensure_impressum(self, home: HomePage) -> ImpressumPage:
+        page = self.legal_page_slot(home, "impressum", ImpressumPage)
+        if page is not None:
+            self.report(False, "impressum")
+            return page
+        page = ImpressumPage(
+            title="Impressum",
+            slug="impressum",
+            version_label="1.0",
+            effective_date=date(2026, 3, 1),
+            contact_form_page=ContactPage.objects.child_of(home).first(),
+            **legal_texts.IMPRESSUM,
+        )
+        missing = page.mandatory_field_errors()
+        if missing:
+            raise CommandError(f"Demo impressum is incomplete: {missing}")
+        home.add_child(instance=page)
+        page.save_revision().publish()
+        self.report(True, "impressum (version 1.0, every mandatory field)")
+        return page
+
+    def ensure_legal_review_workflow(self, pages) -> None:
+        """A 'Legal review' workflow: a member of the Legal group approves each change."""
+        group, _ = Group.objects.get_or_create(name="Legal")
+        if not GroupPagePermission.objects.filter(group=group).exists():
+            home = HomePage.objects.first()
+            for codename in ("add_page", "change_page", "publish_page"):
+                GroupPagePermission.objects.create(
+                    group=group,
+                    page=home,
+                    permission=Permission.objects.get(
+                        content_type__app_label="wagtailcore", codename=codename
+                    ),
+                )
+            group.permissions.add(Permission.objects.get(codename="access_admin"))
+        task, _ = GroupApprovalTask.objects.get_or_create(name="Legal review")
+        task.groups.add(group)
+        workflow, created = Workflow.objects.get_or_create(name="Legal review")
+        if created:
+            WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+        for page in pages:
+            WorkflowPage.objects.get_or_create(page=page, defaults={"workflow": workflow})
+        self.report(created, "'Legal review' workflow on the legal pages")
 
     def ensure_settings(self, home: HomePage, placeholders: dict[str, Page]) -> None:
         site = Site.objects.get(root_page=home)

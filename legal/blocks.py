@@ -1,0 +1,115 @@
+"""The blocks of a policy body. Rendering them produces the HTML a published version freezes."""
+
+from django.utils.text import slugify
+from wagtail import blocks
+
+
+class HeadingBlock(blocks.StructBlock):
+    """A section heading with a stable anchor, so links like /privacy/#newsletter keep working."""
+
+    text = blocks.CharBlock(max_length=120)
+    anchor = blocks.CharBlock(
+        max_length=60,
+        required=False,
+        help_text="Leave blank to use the heading text, e.g. 'newsletter' for #newsletter.",
+    )
+
+    class Meta:
+        icon = "title"
+        template = "legal/blocks/heading_block.html"
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        context["anchor"] = anchor_for(value)
+        return context
+
+
+def anchor_for(heading_value) -> str:
+    return slugify(heading_value.get("anchor") or heading_value.get("text")) or "section"
+
+
+class TableOfContentsBlock(blocks.StructBlock):
+    """Lists every heading of the same body, in order; nothing to maintain by hand."""
+
+    title = blocks.CharBlock(max_length=60, default="Contents")
+
+    class Meta:
+        icon = "list-ul"
+        template = "legal/blocks/table_of_contents_block.html"
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context)
+        page = (parent_context or {}).get("page")
+        body = getattr(page, "body", None) or []
+        context["entries"] = [
+            {"text": child.value["text"], "anchor": anchor_for(child.value)}
+            for child in body
+            if child.block_type == "heading"
+        ]
+        return context
+
+
+class ThirdPartyServicesBlock(blocks.StructBlock):
+    """Renders the third-party services registry: one source of truth for every policy."""
+
+    intro = blocks.RichTextBlock(required=False, features=["bold", "italic", "link"])
+
+    class Meta:
+        icon = "site"
+        label = "Third-party services (from the registry)"
+        template = "legal/blocks/services_block.html"
+
+    def get_context(self, value, parent_context=None):
+        from .models import ThirdPartyService
+
+        context = super().get_context(value, parent_context)
+        context["services"] = ThirdPartyService.objects.all()
+        return context
+
+
+class CookieDeclarationBlock(blocks.StructBlock):
+    """Renders every cookie group and cookie the consent manager controls."""
+
+    intro = blocks.RichTextBlock(required=False, features=["bold", "italic", "link"])
+
+    class Meta:
+        icon = "clipboard-list"
+        label = "Cookie declaration (from the consent registry)"
+        template = "legal/blocks/cookie_declaration_block.html"
+
+    def get_context(self, value, parent_context=None):
+        from cookie_consent.models import CookieGroup
+
+        context = super().get_context(value, parent_context)
+        context["groups"] = CookieGroup.objects.prefetch_related("cookie_set").order_by(
+            "ordering", "name"
+        )
+        return context
+
+
+class ContactRightsBlock(blocks.StructBlock):
+    """Who to contact and the data-subject rights (GDPR Art. 13(1)(a)-(b), 13(2)(b)-(d))."""
+
+    controller = blocks.TextBlock(help_text="Name and postal address of the controller.")
+    email = blocks.EmailBlock()
+    dpo = blocks.TextBlock(
+        required=False, label="Data protection officer", help_text="Only if you have one."
+    )
+    authority_name = blocks.CharBlock(label="Supervisory authority")
+    authority_url = blocks.URLBlock(label="Supervisory authority website")
+
+    class Meta:
+        icon = "user"
+        label = "Contact and your rights"
+        template = "legal/blocks/contact_rights_block.html"
+
+
+class PolicyBodyBlock(blocks.StreamBlock):
+    heading = HeadingBlock()
+    paragraph = blocks.RichTextBlock(
+        features=["bold", "italic", "link", "document-link", "ol", "ul", "h3"]
+    )
+    table_of_contents = TableOfContentsBlock()
+    services = ThirdPartyServicesBlock()
+    cookie_declaration = CookieDeclarationBlock()
+    contact_rights = ContactRightsBlock()
