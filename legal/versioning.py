@@ -37,12 +37,16 @@ def fingerprint(html: str) -> str:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()
 
 
-def record_version(page, revision, *, summary: str | None = None, material: bool | None = None):
+def record_version(page, revision, *, registry_change: str = ""):
     """Freeze `page` as published in `revision` into a new PolicyVersion.
 
-    Runs for every publish (admin, workflow approval, scheduled). The page row is locked so
-    two editors publishing at once get consecutive labels; the unique constraint on
-    (page, label) is the last line of defence, and a clash retries with the next label.
+    Runs for every publish (admin, workflow approval, scheduled) with the version facts the
+    editor entered on the page. A `registry_change` (a services or cookie registry that the
+    page renders was edited) records the same revision re-rendered, as the next label,
+    effective today, with that text as its summary.
+
+    The page row is locked so two editors publishing at once get consecutive labels; the
+    unique constraint on (page, label) is the last line of defence, and a clash retries.
     """
     from .models import LegalPage, PolicyVersion
 
@@ -51,12 +55,16 @@ def record_version(page, revision, *, summary: str | None = None, material: bool
             with transaction.atomic():
                 LegalPage.objects.select_for_update(of=("self",)).filter(pk=page.pk).first()
                 latest = PolicyVersion.objects.filter(page_id=page.pk).order_by("-pk").first()
-                label = page.version_label if summary is None else ""
+                if registry_change:
+                    label, effective = "", None
+                    material, summary = False, registry_change
+                else:
+                    label, effective = page.version_label, page.effective_date
+                    material, summary = page.is_material_change, page.change_summary
                 if latest is not None and not label_is_after(label, latest.version_label):
                     label = next_label(latest.version_label)
                 elif not is_valid_label(label):
                     label = FIRST_LABEL
-                effective = page.effective_date if summary is None else None
                 effective = effective or timezone.localdate()
                 if latest is not None and effective < latest.effective_date:
                     effective = latest.effective_date
@@ -67,8 +75,8 @@ def record_version(page, revision, *, summary: str | None = None, material: bool
                     title=page.title,
                     version_label=label,
                     effective_date=effective,
-                    is_material_change=page.is_material_change if material is None else material,
-                    change_summary=page.change_summary if summary is None else summary,
+                    is_material_change=material,
+                    change_summary=summary,
                     revision=revision,
                     html=html,
                     sha256=fingerprint(html),
