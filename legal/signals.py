@@ -31,7 +31,7 @@ def record_registry_change(block_type: str, summary: str) -> list:
         latest = page.versions.order_by("-pk").first()
         if latest is not None and fingerprint(page.render_snapshot()) == latest.sha256:
             continue
-        created.append(record_version(page, page.live_revision, summary=summary, material=False))
+        created.append(record_version(page, page.live_revision, registry_change=summary))
     return created
 
 
