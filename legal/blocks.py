@@ -80,10 +80,44 @@ class CookieDeclarationBlock(blocks.StructBlock):
     def get_context(self, value, parent_context=None):
         from cookie_consent.models import CookieGroup
 
+        from .models import ServiceCookie
+
         context = super().get_context(value, parent_context)
-        context["groups"] = CookieGroup.objects.prefetch_related("cookie_set").order_by(
-            "ordering", "name"
+        groups = list(
+            CookieGroup.objects.prefetch_related("cookie_set").order_by("ordering", "name")
         )
+        declared = ServiceCookie.objects.select_related("service").order_by(
+            "service__sort_order", "sort_order"
+        )
+        by_group: dict[int, list] = {}
+        seen = set()
+        for cookie in declared:
+            group_id = cookie.service.cookie_group_id
+            by_group.setdefault(group_id, []).append(
+                {
+                    "name": cookie.name,
+                    "domain": cookie.domain,
+                    "provider": cookie.service.name,
+                    "purpose": cookie.purpose,
+                    "lifetime": cookie.lifetime,
+                }
+            )
+            seen.add((group_id, cookie.name, cookie.domain))
+        for group in groups:
+            # Cookies declared directly on a category (the site's own) complete the table.
+            own = [
+                {
+                    "name": c.name,
+                    "domain": c.domain,
+                    "provider": "This site",
+                    "purpose": c.description,
+                    "lifetime": "",
+                }
+                for c in group.cookie_set.all()
+                if (group.pk, c.name, c.domain) not in seen
+            ]
+            group.rows = by_group.get(group.pk, []) + own
+        context["groups"] = groups
         return context
 
 

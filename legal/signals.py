@@ -5,7 +5,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published
 
-from .models import LegalPage, PolicyPage, ThirdPartyService
+from .models import LegalPage, PolicyPage, ServiceCookie, ThirdPartyService
 from .versioning import fingerprint, record_version
 
 
@@ -61,3 +61,24 @@ def connect_cookie_registry():
 
 
 connect_cookie_registry()
+
+
+@receiver(post_save, sender=ServiceCookie)
+def service_cookie_saved(sender, instance, raw=False, **kwargs):
+    # A cookie declared on a service becomes a row of django-cookie-consent in the service's
+    # category; its creation date re-asks visitors who accepted that category before.
+    if not raw:
+        from .consent import sync_service_cookies
+
+        sync_service_cookies(instance.service)
+
+
+@receiver(post_delete, sender=ServiceCookie)
+def service_cookie_deleted(sender, instance, **kwargs):
+    from cookie_consent.models import Cookie
+
+    service = ThirdPartyService.objects.filter(pk=instance.service_id).first()
+    if service is not None and service.cookie_group_id:
+        Cookie.objects.filter(
+            cookiegroup_id=service.cookie_group_id, name=instance.name, domain=instance.domain
+        ).delete()

@@ -1,12 +1,21 @@
-"""Admin integration: the services registry as a snippet, and guards for legal pages."""
+"""Admin integration: the services and cookie registry, the consent ledger and its report,
+and guards for legal pages."""
 
+from cookie_consent.models import CookieGroup
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import PolicyVersion, ThirdPartyService
+from . import admin_views
+from .models import ConsentRecord, PolicyVersion, ThirdPartyService
 
 
 class ThirdPartyServiceViewSet(SnippetViewSet):
@@ -21,6 +30,87 @@ class ThirdPartyServiceViewSet(SnippetViewSet):
 
 
 register_snippet(ThirdPartyServiceViewSet)
+
+
+class CookieGroupViewSet(SnippetViewSet):
+    """django-cookie-consent's categories, edited in Wagtail. Their cookies are declared on
+    the services (and mirrored into the package's cookie table)."""
+
+    model = CookieGroup
+    icon = "tag"
+    menu_label = "Cookie categories"
+    menu_name = "cookie-categories"
+    add_to_admin_menu = True
+    menu_order = 301
+    list_display = ["name", "varname", "is_required", "ordering"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("varname"),
+        FieldPanel("description"),
+        FieldPanel("is_required", help_text="Necessary categories cannot be declined."),
+        FieldPanel("ordering"),
+    ]
+
+
+register_snippet(CookieGroupViewSet)
+
+
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """The consent ledger is append-only: editors may look, nobody may add or change."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, "view")
+
+    def user_has_any_permission(self, user, actions):
+        return "view" in actions and self.user_has_permission(user, "view")
+
+
+class ConsentRecordViewSet(ModelViewSet):
+    model = ConsentRecord
+    icon = "clipboard-list"
+    menu_label = "Consent records"
+    name = "consent-records"
+    add_to_admin_menu = True
+    menu_order = 302
+    list_display = ["consent_id", "created_at", "method", "accepted_groups", "gpc"]
+    list_filter = ["method", "gpc", "created_at"]
+    list_export = [
+        "consent_id",
+        "created_at",
+        "method",
+        "choices",
+        "gpc",
+        "privacy_version",
+        "cookie_policy_version",
+        "banner_text_hash",
+        "language",
+    ]
+    export_filename = "consent-records"
+    search_fields = ["consent_id"]
+    search_backend_name = None  # plain database lookup: find one consent id exactly
+    inspect_view_enabled = True
+    form_fields = []  # never edited: the registered policy allows viewing only
+
+
+register_permission_policy(ConsentRecord, ReadOnlyPolicy(ConsentRecord))
+
+
+consent_record_viewset = ConsentRecordViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def register_consent_records():
+    return consent_record_viewset
+
+
+@hooks.register("register_admin_urls")
+def consent_report_urls():
+    return [path("consent-report/", admin_views.consent_report, name="legal_consent_report")]
+
+
+@hooks.register("register_reports_menu_item")
+def consent_report_menu_item():
+    return MenuItem("Consent rates", reverse("legal_consent_report"), icon_name="tasks", order=700)
 
 
 @hooks.register("before_delete_page")

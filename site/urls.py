@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("", include("legal.urls")),
 ]
 
 if settings.DEBUG:

@@ -301,6 +301,16 @@ SERVICES = [
         "transfer_safeguard": "adequacy_sccs",
         "retention": "14 months",
         "privacy_policy_url": "https://policies.google.com/privacy",
+        "consent": {
+            "category": "statistics",
+            "service_type": "ga4",
+            "tracking_id": "G-DEMO12345",
+            "cookies": [
+                ("_ga", "", "2 years", "Tells visits of one browser apart."),
+                ("_ga_*", "", "2 years", "Keeps the state of the current visit."),
+            ],
+            "storage": "",
+        },
     },
     {
         "name": "Google Tag Manager",
@@ -312,6 +322,13 @@ SERVICES = [
         "transfer_safeguard": "adequacy_sccs",
         "retention": "Not stored by Tag Manager itself; see the tags it loads.",
         "privacy_policy_url": "https://policies.google.com/privacy",
+        "consent": {
+            "category": "marketing",
+            "service_type": "gtm",
+            "tracking_id": "GTM-DEMO123",
+            "cookies": [("_gcl_au", "", "3 months", "Links ad clicks to sign-ups.")],
+            "storage": "",
+        },
     },
     {
         "name": "Meta Pixel",
@@ -324,5 +341,12 @@ SERVICES = [
         "transfer_safeguard": "adequacy_sccs",
         "retention": "Up to 2 years at Meta",
         "privacy_policy_url": "https://www.facebook.com/privacy/policy/",
+        "consent": {
+            "category": "marketing",
+            "service_type": "meta_pixel",
+            "tracking_id": "100000000000001",
+            "cookies": [("_fbp", "", "3 months", "Recognises the browser for ad measurement.")],
+            "storage": "",
+        },
     },
 ]

@@ -229,6 +229,22 @@ MAILCHIMP_WEBHOOK_SECRET = os.environ.get("MAILCHIMP_WEBHOOK_SECRET", "")
 RECAPTCHA_PUBLIC_KEY = os.environ.get("RECAPTCHA_PUBLIC_KEY", "")
 RECAPTCHA_PRIVATE_KEY = os.environ.get("RECAPTCHA_PRIVATE_KEY", "")
 
+# --- Cookie consent -------------------------------------------------------------------------
+
+# How long a decision holds before the visitor is asked again (CNIL: ~6 months for a refusal,
+# at most 13 months for consent).
+CONSENT_ACCEPT_DAYS = int(os.environ.get("CONSENT_ACCEPT_DAYS", "365"))
+CONSENT_REJECT_DAYS = int(os.environ.get("CONSENT_REJECT_DAYS", "182"))
+# Consent records older than this are deleted by `manage.py prune_consent_records`.
+CONSENT_RECORD_RETENTION_DAYS = int(os.environ.get("CONSENT_RECORD_RETENTION_DAYS", "1095"))
+# Decisions per client address and window (seconds); more get 429 and no ledger row.
+CONSENT_RATE_LIMIT = (int(os.environ.get("CONSENT_RATE_LIMIT", "20")), 600)
+# django-cookie-consent: its HttpOnly per-category cookie, secure like the session cookie; its
+# own log is replaced by legal.ConsentRecord.
+COOKIE_CONSENT_MAX_AGE = CONSENT_ACCEPT_DAYS * 24 * 60 * 60
+COOKIE_CONSENT_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+COOKIE_CONSENT_LOG_ENABLED = False
+
 # --- Wagtail --------------------------------------------------------------------------------
 
 WAGTAIL_SITE_NAME = os.environ.get("WAGTAIL_SITE_NAME", "Creator site")

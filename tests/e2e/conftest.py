@@ -39,3 +39,9 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def decide(page, choice="Reject all"):
+    """Answer the cookie banner the way a visitor would, so it no longer covers the page."""
+    page.locator(".cc-banner").get_by_role("button", name=choice).click()
+    page.locator(".cc-banner").wait_for(state="detached")

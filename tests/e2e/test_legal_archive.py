@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.e2e.conftest import decide
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -9,6 +11,7 @@ def test_visitor_follows_previous_versions_and_a_compare_link(live_server, demo_
     demo_site.hostname, demo_site.port = "localhost", live_server.thread.port
     demo_site.save()
     page.goto(live_server.url + "/")
+    decide(page)
     page.get_by_role("navigation", name="Legal").get_by_role("link", name="Privacy policy").click()
     page.wait_for_url("**/privacy/")
     assert "Version 2.0" in page.locator(".legal__meta").inner_text()

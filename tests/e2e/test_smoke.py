@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.e2e.conftest import decide
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -22,8 +24,14 @@ def test_home_page_loads_in_chromium_with_its_footer(live_server, demo_site, pag
     footer = page.locator("footer.site-footer")
     assert footer.is_visible()
     legal_links = footer.get_by_role("navigation", name="Legal").get_by_role("link")
-    assert legal_links.all_inner_texts() == ["Privacy policy", "Cookie policy", "Impressum"]
+    assert legal_links.all_inner_texts() == [
+        "Privacy policy",
+        "Cookie policy",
+        "Impressum",
+        "Cookie settings",
+    ]
 
+    decide(page)
     legal_links.first.click()
     page.wait_for_url("**/privacy/")
     assert page.locator("h1").inner_text() == "Privacy policy"

@@ -23,7 +23,7 @@ from wagtail.models import (
 )
 from wagtail.rich_text import RichText
 
-from legal.models import ImpressumPage, LegalKind, PolicyPage, ThirdPartyService
+from legal.models import ImpressumPage, LegalKind, PolicyPage, ServiceCookie, ThirdPartyService
 from website.demo import legal_texts
 from website.models import ContactFormField, ContactPage, HomePage, SiteSettings, StandardPage
 
@@ -88,6 +88,8 @@ PLACEHOLDERS = [
 ]
 
 
+# The consent categories. Cookies of the tracking services are declared on each service
+# (legal_texts.SERVICES); the site's own necessary cookies are declared on the category.
 COOKIE_GROUPS = [
     {
         "varname": "necessary",
@@ -96,30 +98,32 @@ COOKIE_GROUPS = [
         "is_required": True,
         "cookies": [
             ("csrftoken", "", "Protects forms against cross-site request forgery. 1 year."),
-            ("cookie_consent", "", "Remembers your cookie choice. Up to 12 months."),
+            ("consent_state", "", "Remembers your cookie choice (signed). Up to 12 months."),
+            ("cookie_consent", "", "Remembers your choice per category. Up to 12 months."),
             ("sessionid", "", "Keeps editors signed in to the admin. 2 weeks."),
         ],
+    },
+    {
+        "varname": "preferences",
+        "name": "Preferences",
+        "description": "Remember settings you choose, such as a layout. None are used yet.",
+        "is_required": False,
+        "cookies": [],
     },
     {
         "varname": "statistics",
         "name": "Statistics",
         "description": "Count visits and see which pages help readers (Google Analytics 4).",
         "is_required": False,
-        "cookies": [
-            ("_ga", "", "Google Analytics 4: tells visits of one browser apart. 2 years."),
-            ("_ga_*", "", "Google Analytics 4: keeps the state of a visit. 2 years."),
-        ],
+        "cookies": [],
     },
     {
         "varname": "marketing",
         "name": "Marketing",
-        "description": "Measure ads and show relevant ones elsewhere (Meta Pixel, Google Tag "
-        "Manager conversion tags).",
+        "description": "Measure ads and show relevant ones elsewhere (Google Tag Manager, Meta "
+        "Pixel).",
         "is_required": False,
-        "cookies": [
-            ("_fbp", "", "Meta Pixel: recognises the browser for ad measurement. 3 months."),
-            ("_gcl_au", "", "Google conversion linker: attributes ad clicks. 3 months."),
-        ],
+        "cookies": [],
     },
 ]
 
@@ -137,8 +141,8 @@ class Command(BaseCommand):
         self.ensure_contact(home)
         placeholders = {spec["slug"]: self.ensure_placeholder(home, spec) for spec in PLACEHOLDERS}
         self.ensure_home_links(home, placeholders)
-        self.ensure_services()
         self.ensure_cookie_groups()
+        self.ensure_services()
         legal_pages = {
             "privacy": self.ensure_privacy_policy(home),
             "cookies": self.ensure_policy(
@@ -267,11 +271,28 @@ class Command(BaseCommand):
         self.report(True, "home page links")
 
     def ensure_services(self) -> None:
+        """The services registry, with the tracking services in their consent categories
+        (placeholder ids: nothing is sent anywhere until real ids are entered)."""
         for order, spec in enumerate(legal_texts.SERVICES):
-            _service, created = ThirdPartyService.objects.get_or_create(
-                name=spec["name"], defaults={**spec, "sort_order": order}
-            )
-            self.report(created, f"third-party service '{spec['name']}'")
+            spec = dict(spec)
+            consent = spec.pop("consent", None)
+            service = ThirdPartyService.objects.filter(name=spec["name"]).first()
+            if service is not None:
+                self.report(False, f"third-party service '{spec['name']}'")
+                continue
+            service = ThirdPartyService(**spec, sort_order=order)
+            if consent:
+                service.cookie_group = CookieGroup.objects.get(varname=consent["category"])
+                service.service_type = consent["service_type"]
+                service.tracking_id = consent["tracking_id"]
+                service.local_storage_keys = consent["storage"]
+                service.cookies = [
+                    ServiceCookie(name=name, domain=domain, lifetime=lifetime, purpose=purpose)
+                    for name, domain, lifetime, purpose in consent["cookies"]
+                ]
+            service.full_clean()
+            service.save()
+            self.report(True, f"third-party service '{spec['name']}'")
 
     def ensure_cookie_groups(self) -> None:
         """The consent manager's categories and the cookies the demo services set."""

@@ -1,0 +1,293 @@
+"""The consent manager's rules: what the banner offers, how a decision is stored and proven.
+
+Two cookies carry a decision. `consent_state` is signed (Django signing) and readable by the
+page's script, so returning visitors need no extra request and every page's HTML stays the
+same for everyone; django-cookie-consent's HttpOnly `cookie_consent` mirrors it per category
+for server-side use. The ledger (ConsentRecord) is the proof.
+"""
+
+import secrets
+import time
+from dataclasses import dataclass
+
+from cookie_consent.models import CookieGroup
+from cookie_consent.util import set_cookie_dict_to_response
+from django.conf import settings
+from django.core import signing
+from django.db.models import Max
+from django.utils import timezone
+
+from .models import (
+    ConsentBannerSettings,
+    ConsentRecord,
+    LegalKind,
+    PolicyVersion,
+    ServiceCookie,
+    ThirdPartyService,
+)
+
+STATE_COOKIE = "consent_state"
+SIGNING_SALT = "legal.consent.state"
+DAY = 24 * 60 * 60
+
+
+class ConsentError(ValueError):
+    """A decision that cannot be recorded; the message is shown to the client (400)."""
+
+
+def accept_max_age() -> int:
+    return settings.CONSENT_ACCEPT_DAYS * DAY
+
+
+def reject_max_age() -> int:
+    return settings.CONSENT_REJECT_DAYS * DAY
+
+
+def category_version(group: CookieGroup) -> int:
+    """When the category last gained a cookie or a service (epoch seconds). A stored choice
+    older than this is asked again."""
+    newest_cookie = group.cookie_set.aggregate(newest=Max("created"))["newest"]
+    newest_service = group.services.aggregate(newest=Max("created_at"))["newest"]
+    stamps = [stamp for stamp in (newest_cookie, newest_service, group.created) if stamp]
+    return int(max(stamps).timestamp()) if stamps else 0
+
+
+def consent_revision(day=None) -> int:
+    """The newest material privacy or cookie policy version in force: a new one means
+    every visitor is asked again (WP260: material changes need a fresh decision)."""
+    latest = (
+        PolicyVersion.objects.filter(
+            kind__in=[LegalKind.PRIVACY, LegalKind.COOKIES],
+            is_material_change=True,
+            page__live=True,
+        )
+        .effective_on(day)
+        .order_by("-effective_date", "-pk")
+        .first()
+    )
+    return latest.pk if latest else 0
+
+
+def optional_categories():
+    return list(CookieGroup.objects.filter(is_required=False).order_by("ordering", "name"))
+
+
+def banner_settings(request=None) -> ConsentBannerSettings:
+    if request is not None:
+        return ConsentBannerSettings.for_request(request)
+    from wagtail.models import Site
+
+    return ConsentBannerSettings.for_site(Site.objects.get(is_default_site=True))
+
+
+def banner_config(request=None) -> dict:
+    """Everything the banner script needs. The same for every visitor, so pages that embed
+    it stay cacheable; it changes only when the registry, texts or policies change."""
+    banner = banner_settings(request)
+    services = list(
+        ThirdPartyService.objects.filter(cookie_group__isnull=False)
+        .select_related("cookie_group")
+        .prefetch_related("cookies")
+    )
+    categories = []
+    for group in optional_categories():
+        categories.append(
+            {
+                "key": group.varname,
+                "name": group.name,
+                "description": group.description,
+                "version": category_version(group),
+            }
+        )
+    service_entries = [
+        {
+            "key": service.key,
+            "name": service.name,
+            "category": service.cookie_group.varname,
+            "type": service.service_type,
+            "id": service.tracking_id,
+            "cookies": [cookie.name for cookie in service.cookies.all()],
+            "storage": service.storage_key_patterns(),
+        }
+        for service in services
+        if not service.cookie_group.is_required
+    ]
+    return {
+        "categories": categories,
+        "services": service_entries,
+        "revision": consent_revision(),
+        "textHash": banner.text_hash(categories),
+        "cookie": STATE_COOKIE,
+    }
+
+
+@dataclass
+class Decision:
+    method: str
+    groups: dict[str, bool]
+    services: dict[str, bool]
+    gpc: bool
+    text_hash: str
+    language: str
+
+
+def parse_decision(data, *, gpc_header: bool, config: dict, language: str) -> Decision:
+    """Turn a posted form into a Decision, refusing anything unknown (400, never a guess)."""
+    known_categories = {c["key"] for c in config["categories"]}
+    required = set(CookieGroup.objects.filter(is_required=True).values_list("varname", flat=True))
+    services_by_key = {s["key"]: s for s in config["services"]}
+    action = data.get("action", "")
+    if action not in {"accept_all", "reject_all", "save"}:
+        raise ConsentError("Unknown action: use accept_all, reject_all or save.")
+    chosen = set(data.getlist("categories"))
+    unknown = chosen - known_categories - required
+    if unknown:
+        raise ConsentError(f"Unknown category: {', '.join(sorted(unknown))}.")
+    services_on = set(data.getlist("service_on"))
+    unknown_services = services_on - set(services_by_key)
+    if unknown_services:
+        raise ConsentError(f"Unknown service: {', '.join(sorted(unknown_services))}.")
+    gpc = gpc_header or data.get("gpc") == "1"
+
+    if action == "accept_all":
+        groups = dict.fromkeys(known_categories, True)
+        if gpc and "marketing" in groups:
+            # CPRA § 7025: GPC opts out of marketing; only the marketing switch itself wins.
+            groups["marketing"] = "marketing" in chosen
+        services_on = set(services_by_key)
+    elif action == "reject_all":
+        groups = dict.fromkeys(known_categories, False)
+    else:
+        groups = {key: key in chosen for key in known_categories}
+    # A service runs only when its category is accepted and its own switch is on.
+    services = {
+        key: groups.get(service["category"], False) and key in services_on
+        for key, service in services_by_key.items()
+    }
+    method = data.get("method", "banner")
+    if method not in {"banner", "settings", "withdrawal", "gpc"}:
+        method = "banner"
+    text_hash = data.get("text_hash", "")
+    if len(text_hash) != 64 or any(ch not in "0123456789abcdef" for ch in text_hash):
+        text_hash = config["textHash"]
+    return Decision(method, groups, services, gpc, text_hash, language[:20])
+
+
+def read_state(request) -> dict | None:
+    """The visitor's signed decision, or None when missing, tampered, truncated or expired:
+    a cookie that does not verify is no decision, never an acceptance."""
+    raw = request.COOKIES.get(STATE_COOKIE)
+    if not raw:
+        return None
+    try:
+        state = signing.loads(raw, salt=SIGNING_SALT, max_age=accept_max_age())
+    except signing.BadSignature:
+        return None
+    if not isinstance(state, dict) or not isinstance(state.get("id"), str):
+        return None
+    if not isinstance(state.get("e"), int) or state["e"] < time.time():
+        return None
+    return state
+
+
+def new_consent_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def record_decision(request, decision: Decision, config: dict) -> tuple[ConsentRecord, dict]:
+    """Append the decision to the ledger and build the signed state for the cookie."""
+    previous = read_state(request)
+    consent_id = previous["id"] if previous else new_consent_id()
+    record = ConsentRecord.objects.create(
+        consent_id=consent_id,
+        method=decision.method,
+        choices={"groups": decision.groups, "services": decision.services},
+        gpc=decision.gpc,
+        privacy_version=PolicyVersion.objects.in_force(LegalKind.PRIVACY),
+        cookie_policy_version=PolicyVersion.objects.in_force(LegalKind.COOKIES),
+        banner_text_hash=decision.text_hash,
+        language=decision.language,
+    )
+    now = int(time.time())
+    lifetime = accept_max_age() if any(decision.groups.values()) else reject_max_age()
+    state = {
+        "id": consent_id,
+        "t": now,
+        "e": now + lifetime,
+        "g": {key: int(value) for key, value in decision.groups.items()},
+        "v": {c["key"]: c["version"] for c in config["categories"]},
+        "s": {key: int(value) for key, value in decision.services.items()},
+        "r": config["revision"],
+        "gpc": int(decision.gpc),
+    }
+    return record, state
+
+
+def write_state(response, state: dict, *, secure: bool) -> None:
+    max_age = state["e"] - state["t"]
+    response.set_cookie(
+        STATE_COOKIE,
+        signing.dumps(state, salt=SIGNING_SALT),
+        max_age=max_age,
+        secure=secure,
+        httponly=False,  # read by the banner script; the signature makes it tamper-evident
+        samesite="Lax",
+    )
+    # django-cookie-consent's own HttpOnly cookie, per category: version or "-1".
+    groups = {group.varname: group for group in CookieGroup.objects.filter(is_required=False)}
+    set_cookie_dict_to_response(
+        response,
+        {
+            key: (groups[key].get_version() or "1") if accepted else "-1"
+            for key, accepted in state["g"].items()
+            if key in groups
+        },
+    )
+
+
+def sync_service_cookies(service: ThirdPartyService) -> None:
+    """Mirror a service's declared cookies into django-cookie-consent's Cookie rows of its
+    category, so the package's per-category versioning sees new cookies."""
+    from cookie_consent.models import Cookie
+
+    if service.cookie_group_id is None:
+        return
+    declared = list(ServiceCookie.objects.filter(service=service))
+    for cookie in declared:
+        Cookie.objects.get_or_create(
+            cookiegroup_id=service.cookie_group_id,
+            name=cookie.name,
+            domain=cookie.domain,
+            defaults={"description": f"{service.name}: {cookie.purpose} ({cookie.lifetime})"},
+        )
+
+
+def consent_counts(since=None) -> list[dict]:
+    """Accept and reject counts per category from the ledger, without any personal data."""
+    records = ConsentRecord.objects.all()
+    if since:
+        records = records.filter(created_at__gte=since)
+    totals: dict[str, dict[str, int]] = {}
+    for choices in records.values_list("choices", flat=True).iterator():
+        for key, given in (choices or {}).get("groups", {}).items():
+            bucket = totals.setdefault(key, {"accepted": 0, "rejected": 0})
+            bucket["accepted" if given else "rejected"] += 1
+    rows = []
+    for key, bucket in sorted(totals.items()):
+        total = bucket["accepted"] + bucket["rejected"]
+        rows.append(
+            {
+                "category": key,
+                **bucket,
+                "total": total,
+                "accept_rate": round(100 * bucket["accepted"] / total, 1) if total else 0.0,
+            }
+        )
+    return rows
+
+
+def prune_records(days: int | None = None) -> int:
+    days = settings.CONSENT_RECORD_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - timezone.timedelta(days=days)
+    deleted, _ = ConsentRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,119 @@
+"""The consent endpoint: records a decision from the banner, the dialog or the no-JS page."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponseRedirect, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from .consent import (
+    ConsentError,
+    banner_config,
+    parse_decision,
+    read_state,
+    record_decision,
+    write_state,
+)
+from .models import ThirdPartyService
+
+
+def same_origin(request) -> bool:
+    """Cross-site request forgery check without a token, so cached pages need none: browsers
+    send Origin (and Sec-Fetch-Site) with every POST; a foreign site cannot fake either."""
+    origin = request.headers.get("Origin")
+    if origin:
+        return origin == f"{request.scheme}://{request.get_host()}"
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in {"same-origin", "none"}
+
+
+def over_rate_limit(request) -> bool:
+    """At most CONSENT_RATE_LIMIT decisions per client address and window: floods get 429
+    and never reach the ledger. The address is hashed, never stored."""
+    limit, window = settings.CONSENT_RATE_LIMIT
+    client = request.META.get("REMOTE_ADDR", "")
+    key = (
+        "consent-rate:"
+        + hashlib.sha256(f"{settings.SECRET_KEY}:{client}".encode()).hexdigest()[:32]
+    )
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > limit
+
+
+def wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@never_cache
+@csrf_exempt  # RFC 6454 origin check in same_origin() instead: pages stay cacheable
+@require_http_methods(["GET", "POST"])
+def consent(request):
+    config = banner_config(request)
+    if request.method == "GET":
+        return settings_page(request, config)
+    if not same_origin(request):
+        return JsonResponse({"error": "Cross-site consent posts are refused."}, status=403)
+    if over_rate_limit(request):
+        response = TemplateResponse(request, "legal/consent_rate_limited.html", status=429)
+        if wants_json(request):
+            response = JsonResponse({"error": "Too many consent changes; try later."}, status=429)
+        response["Retry-After"] = str(settings.CONSENT_RATE_LIMIT[1])
+        return response
+    try:
+        decision = parse_decision(
+            request.POST,
+            gpc_header=request.headers.get("Sec-GPC") == "1",
+            config=config,
+            language=get_language() or "",
+        )
+    except ConsentError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    record, state = record_decision(request, decision, config)
+    if wants_json(request):
+        response = JsonResponse({"consent_id": record.consent_id, "groups": state["g"]})
+    else:
+        next_url = request.POST.get("next", "/")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = "/"
+        response = HttpResponseRedirect(next_url, status=303)
+    write_state(response, state, secure=request.is_secure())
+    return response
+
+
+def settings_page(request, config):
+    """The dialog as a page of its own: works without JavaScript, shows the current choice."""
+    state = read_state(request) or {}
+    stored = state.get("g", {})
+    services = ThirdPartyService.objects.filter(
+        cookie_group__isnull=False, cookie_group__is_required=False
+    ).prefetch_related("cookies")
+    categories = [
+        {
+            **category,
+            "checked": bool(stored.get(category["key"])),
+            "services": [s for s in services if s.cookie_group.varname == category["key"]],
+        }
+        for category in config["categories"]
+    ]
+    return TemplateResponse(
+        request,
+        "legal/consent_settings.html",
+        {
+            "categories": categories,
+            "config": config,
+            "consent_id": state.get("id"),
+            "next": request.GET.get("next", "/"),
+        },
+    )
