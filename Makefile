@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND := noninteractive
 # Root installs apt packages directly; everyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint install install-test browser clean
+.PHONY: run test lint bench install install-test browser clean
 
 ## run: install, migrate, load the demo once, print the login, serve on 127.0.0.1:8000 with the worker
 run: install
@@ -28,6 +28,10 @@ test: install-test browser
 lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+## bench: every figure the project promises, measured in one run, as one table
+bench: install-test browser
+	$(PY) -m tests.bench
 
 # The stamp files make a second run skip pip when the pinned files have not changed.
 $(VENV)/bin/python:

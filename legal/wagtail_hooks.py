@@ -1,7 +1,7 @@
 """Admin integration: the services and cookie registry, the consent ledger and its report,
 and guards for legal pages."""
 
-from cookie_consent.models import CookieGroup
+from cookie_consent.models import Cookie, CookieGroup
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -53,6 +53,30 @@ class CookieGroupViewSet(SnippetViewSet):
 
 
 register_snippet(CookieGroupViewSet)
+
+
+class CookieViewSet(SnippetViewSet):
+    """django-cookie-consent's cookie rows. The site's own necessary cookies are declared
+    here; a service's cookies are declared on the service and mirrored here."""
+
+    model = Cookie
+    icon = "tag"
+    menu_label = "Cookies"
+    menu_name = "cookies"
+    add_to_admin_menu = True
+    menu_order = 303
+    list_display = ["name", "cookiegroup", "domain", "description"]
+    list_filter = ["cookiegroup"]
+    panels = [
+        FieldPanel("cookiegroup"),
+        FieldPanel("name"),
+        FieldPanel("domain"),
+        FieldPanel("path"),
+        FieldPanel("description"),
+    ]
+
+
+register_snippet(CookieViewSet)
 
 
 class ReadOnlyPolicy(ModelPermissionPolicy):

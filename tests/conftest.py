@@ -11,6 +11,16 @@ from wagtail.models import Page, Site
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rate limits and cached pages never leak across."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 def ensure_wagtail_tree():
     """The rows Wagtail's migrations create (locale, root page, root collection).
 

@@ -117,18 +117,22 @@
         : action == "save" && on.indexOf(s.category) >= 0 && sv.indexOf(s.key) >= 0;
       return runs(st, s) && !now;
     }) : [];
-    if (gone.length) data.set("method", "withdrawal");
+    if (gone.length) { data.set("method", "withdrawal"); clean(gone); }
     fetch(form.action, { method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) {
         if (!r.ok) throw r;
-        if (gone.length) { clean(gone); location.reload(); return; }
+        if (gone.length) { location.reload(); return; }
         if (banner) { banner.parentNode.removeChild(banner); banner = null; }
         if (dialog.open) dialog.close();
         st = readState(); if (st) apply(st);
       })
       .catch(function () {
-        var i = d.createElement("input"); i.type = "hidden"; i.name = "action"; i.value = action;
-        form.appendChild(i); HTMLFormElement.prototype.submit.call(form);
+        // Posting as a plain form still records the choice (and shows why, e.g. a 429).
+        [["action", action], ["method", data.get("method")]].forEach(function (f) {
+          var i = d.createElement("input"); i.type = "hidden"; i.name = f[0]; i.value = f[1];
+          form.appendChild(i);
+        });
+        HTMLFormElement.prototype.submit.call(form);
       });
   }
   function wire(form) {
