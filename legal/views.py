@@ -1,9 +1,6 @@
 """The consent endpoint: records a decision from the banner, the dialog or the no-JS page."""
 
-import hashlib
-
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,34 +17,8 @@ from .consent import (
     record_decision,
     write_state,
 )
+from .http import over_rate_limit, same_origin
 from .models import ThirdPartyService
-
-
-def same_origin(request) -> bool:
-    """Cross-site request forgery check without a token, so cached pages need none: browsers
-    send Origin (and Sec-Fetch-Site) with every POST; a foreign site cannot fake either."""
-    origin = request.headers.get("Origin")
-    if origin:
-        return origin == f"{request.scheme}://{request.get_host()}"
-    return request.headers.get("Sec-Fetch-Site", "same-origin") in {"same-origin", "none"}
-
-
-def over_rate_limit(request) -> bool:
-    """At most CONSENT_RATE_LIMIT decisions per client address and window: floods get 429
-    and never reach the ledger. The address is hashed, never stored."""
-    limit, window = settings.CONSENT_RATE_LIMIT
-    client = request.META.get("REMOTE_ADDR", "")
-    key = (
-        "consent-rate:"
-        + hashlib.sha256(f"{settings.SECRET_KEY}:{client}".encode()).hexdigest()[:32]
-    )
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
 
 
 def wants_json(request) -> bool:
@@ -63,7 +34,7 @@ def consent(request):
         return settings_page(request, config)
     if not same_origin(request):
         return JsonResponse({"error": "Cross-site consent posts are refused."}, status=403)
-    if over_rate_limit(request):
+    if over_rate_limit(request, "consent", *settings.CONSENT_RATE_LIMIT):
         response = TemplateResponse(request, "legal/consent_rate_limited.html", status=429)
         if wants_json(request):
             response = JsonResponse({"error": "Too many consent changes; try later."}, status=429)

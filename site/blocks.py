@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
 from wagtail import blocks
 
+from newsletter.blocks import NewsletterSignupBlock
+
 
 class LinkBlock(blocks.StructBlock):
     """A labelled link to a page of this site or to an outside address."""
@@ -27,9 +29,10 @@ class LinkBlock(blocks.StructBlock):
 
 
 class ContentStreamBlock(blocks.StreamBlock):
-    """The body of a standard page: headings and rich text."""
+    """The body of a standard page: headings, rich text and sign-up forms."""
 
     heading = blocks.CharBlock(form_classname="title", icon="title", max_length=120)
     paragraph = blocks.RichTextBlock(
         features=["bold", "italic", "link", "document-link", "ol", "ul", "h3"]
     )
+    newsletter_signup = NewsletterSignupBlock()

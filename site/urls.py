@@ -17,6 +17,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("", include("legal.urls")),
+    path("newsletter/", include("newsletter.urls")),
 ]
 
 if settings.DEBUG:

@@ -225,6 +225,17 @@ MAILCHIMP_API_URL = os.environ.get("MAILCHIMP_API_URL", "")
 # Secret path segment of the webhook URL; unset means the endpoint answers 404.
 MAILCHIMP_WEBHOOK_SECRET = os.environ.get("MAILCHIMP_WEBHOOK_SECRET", "")
 
+# GDPR marketing-permission ids of the audience to enable for confirmed sign-ups (comma-separated).
+MAILCHIMP_MARKETING_PERMISSIONS = env_list("MAILCHIMP_MARKETING_PERMISSIONS", "")
+
+# Sign-ups: confirmation links hold this many days; a pending address gets at most one mail
+# per resend interval; forms sent faster than the minimum fill time are refused as bots.
+NEWSLETTER_CONFIRM_DAYS = int(os.environ.get("NEWSLETTER_CONFIRM_DAYS", "7"))
+NEWSLETTER_RESEND_MINUTES = int(os.environ.get("NEWSLETTER_RESEND_MINUTES", "10"))
+NEWSLETTER_MIN_FILL_SECONDS = int(os.environ.get("NEWSLETTER_MIN_FILL_SECONDS", "3"))
+# Sign-up posts per client address and window (seconds); more get a friendly 429 page.
+NEWSLETTER_RATE_LIMIT = (int(os.environ.get("NEWSLETTER_RATE_LIMIT", "10")), 600)
+
 # Unset keys: reCAPTCHA is off; the honeypot and timing check stay on.
 RECAPTCHA_PUBLIC_KEY = os.environ.get("RECAPTCHA_PUBLIC_KEY", "")
 RECAPTCHA_PRIVATE_KEY = os.environ.get("RECAPTCHA_PRIVATE_KEY", "")

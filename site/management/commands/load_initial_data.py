@@ -78,6 +78,23 @@ PLACEHOLDERS = [
         "title": "Newsletter",
         "intro": "Margin Notes arrives every second Sunday: one page, one story, one exercise.",
         "show_in_menus": True,
+        "body": [
+            (
+                "newsletter_signup",
+                {
+                    "heading": "Get Margin Notes",
+                    "intro": "Every second Sunday, free, no spam. Unsubscribe in one click.",
+                    "consent_text": "Yes, send me Margin Notes every second Sunday. I can "
+                    "unsubscribe at any time with the link in every mail. Details are in the "
+                    "privacy policy.",
+                    "show_last_name": False,
+                    "require_last_name": False,
+                    "show_phone": False,
+                    "require_phone": False,
+                    "button_label": "Sign up",
+                },
+            )
+        ],
     },
     {
         "slug": "starter-guide",

@@ -1,0 +1,79 @@
+"""The sign-up form: the fields an editor switched on, one unticked consent checkbox, and the
+always-on spam checks (honeypot, minimum fill time)."""
+
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.validators import RegexValidator
+
+STARTED_SALT = "newsletter.form-started"
+CONTROL_CHARACTERS = RegexValidator(
+    r"[\x00-\x1f\x7f]", "Please remove control characters.", inverse_match=True
+)
+
+
+def started_token() -> str:
+    """A signed 'form shown at' stamp; pages stay cacheable because it is checked, not
+    compared with a session."""
+    return signing.dumps(int(time.time()), salt=STARTED_SALT)
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", max_length=254)
+    first_name = forms.CharField(
+        label="First name", max_length=100, validators=[CONTROL_CHARACTERS]
+    )
+    last_name = forms.CharField(
+        label="Last name", max_length=100, required=False, validators=[CONTROL_CHARACTERS]
+    )
+    phone = forms.CharField(
+        label="Phone",
+        max_length=40,
+        required=False,
+        validators=[RegexValidator(r"^\+?[0-9 ()/.-]{6,}$", "Enter a phone number.")],
+    )
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={
+            "required": "Please tick the box to agree; without it we cannot sign you up."
+        },
+    )
+    # Honeypot: hidden from people with CSS and aria-hidden; bots fill it in.
+    website = forms.CharField(required=False, label="Leave this field empty")
+    started = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, config=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        config = config or {}
+        self.fields["consent"].label = config.get("consent_text", "")
+        for name in ("last_name", "phone"):
+            if not config.get(f"show_{name}"):
+                del self.fields[name]
+            elif config.get(f"require_{name}"):
+                self.fields[name].required = True
+        if not self.is_bound:
+            self.initial["started"] = started_token()
+
+    def clean_first_name(self):
+        return self.cleaned_data["first_name"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            raise forms.ValidationError("This looks like an automated sign-up.", code="spam")
+        try:
+            started = signing.loads(
+                self.data.get("started", ""), salt=STARTED_SALT, max_age=24 * 60 * 60
+            )
+        except signing.BadSignature:
+            raise forms.ValidationError(
+                "The form has expired. Please reload the page and try again.", code="stale"
+            ) from None
+        if time.time() - started < settings.NEWSLETTER_MIN_FILL_SECONDS:
+            raise forms.ValidationError(
+                "That was very fast. Please check your details and send the form again.",
+                code="too_fast",
+            )
+        return cleaned

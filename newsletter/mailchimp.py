@@ -1,0 +1,160 @@
+"""The only module that talks to Mailchimp, through the official `mailchimp-marketing` client.
+
+It hides the client's quirks (../shared/docs/mailchimp.md §2): errors come back as
+`ApiClientError` with a JSON *string*, as a plain `requests.Response` for empty-body errors,
+or with `status_code=None` for network failures; the default timeout is 120 s. Every call
+here has a (connect, read) timeout and raises `MailchimpError`, whose `retryable` says
+whether the outbox should try again.
+"""
+
+import hashlib
+import json
+import threading
+from contextlib import contextmanager
+
+import mailchimp_marketing
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from mailchimp_marketing.api_client import ApiClientError
+
+# Network failures (None), throttling and server errors are temporary; everything else is not.
+RETRYABLE_STATUSES = {None, 408, 429, 500, 502, 503, 504}
+# Mailchimp answers more than 10 simultaneous connections per account with 429.
+MAX_CONNECTIONS = 10
+TIMEOUT = (3.05, 10)
+
+
+class MailchimpError(Exception):
+    def __init__(self, status: int | None, title: str, detail: str):
+        super().__init__(f"{status or 'network'} {title}: {detail}".strip())
+        self.status, self.title, self.detail = status, title, detail
+
+    @property
+    def retryable(self) -> bool:
+        if self.status in RETRYABLE_STATUSES:
+            return True
+        # "… signed up to a lot of lists very recently" is Mailchimp's temporary throttle.
+        return "a lot of lists very recently" in self.detail
+
+
+class MailchimpBusy(MailchimpError):
+    """All connection slots are taken; try again shortly."""
+
+    def __init__(self):
+        super().__init__(429, "Connection limit", "all connection slots are in use")
+
+
+def is_configured() -> bool:
+    return bool(settings.MAILCHIMP_API_KEY and settings.MAILCHIMP_AUDIENCE_ID)
+
+
+def subscriber_hash(email: str) -> str:
+    return hashlib.md5(email.strip().lower().encode()).hexdigest()  # noqa: S324 (Mailchimp's key)
+
+
+_local_slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+
+@contextmanager
+def connection_slot():
+    """At most MAX_CONNECTIONS calls at once: across processes through the shared cache
+    (Redis in production), and within a process through a semaphore."""
+    if not _local_slots.acquire(timeout=TIMEOUT[1]):
+        raise MailchimpBusy()
+    slot_key = None
+    try:
+        for slot in range(MAX_CONNECTIONS):
+            key = f"mailchimp-slot:{slot}"
+            if cache.add(key, 1, timeout=int(sum(TIMEOUT)) + 5):
+                slot_key = key
+                break
+        if slot_key is None:
+            raise MailchimpBusy()
+        yield
+    finally:
+        if slot_key:
+            cache.delete(slot_key)
+        _local_slots.release()
+
+
+def client() -> mailchimp_marketing.Client:
+    mc = mailchimp_marketing.Client()
+    mc.set_config({"api_key": settings.MAILCHIMP_API_KEY, "timeout": TIMEOUT})
+    if settings.MAILCHIMP_API_URL:
+        # Tests and fakes: the client keeps `host` across set_config (mailchimp.md §2.2).
+        mc.api_client.host = settings.MAILCHIMP_API_URL.rstrip("/")
+    return mc
+
+
+def call(method, *args, **kwargs):
+    """Run one client method under a connection slot and normalise every failure shape."""
+    with connection_slot():
+        try:
+            result = method(*args, **kwargs)
+        except ApiClientError as error:
+            raise _as_mailchimp_error(error) from error
+    if isinstance(result, requests.Response):  # 204 endpoints and empty-body errors
+        if not result.ok:
+            raise MailchimpError(result.status_code, "Empty error body", result.reason or "")
+        return None
+    return result
+
+
+def _as_mailchimp_error(error: ApiClientError) -> MailchimpError:
+    body = error.text
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            body = {"title": "", "detail": body[:500]}
+    elif not isinstance(body, dict):  # the requests exception of a network failure
+        body = {"title": type(body).__name__, "detail": str(body)[:500]}
+    return MailchimpError(
+        error.status_code, str(body.get("title", "")), str(body.get("detail", ""))
+    )
+
+
+def upsert_member(contact, tags: list[str]) -> dict:
+    """Add or update a confirmed contact. `status_if_new` only: an existing member's status
+    (unsubscribed, cleaned) is never overwritten by a sign-up on this site."""
+    mc, list_id, member = client(), settings.MAILCHIMP_AUDIENCE_ID, subscriber_hash(contact.email)
+    body = {
+        "email_address": contact.email,
+        "status_if_new": "subscribed",
+        "merge_fields": {"FNAME": contact.first_name, "LNAME": contact.last_name},
+    }
+    if contact.phone:
+        body["merge_fields"]["PHONE"] = contact.phone
+    if contact.confirmed_at:
+        body["timestamp_opt"] = contact.confirmed_at.isoformat()
+    permissions = settings.MAILCHIMP_MARKETING_PERMISSIONS
+    if permissions:
+        # GDPR fields of the audience: enabled only for what the person ticked.
+        body["marketing_permissions"] = [
+            {"marketing_permission_id": permission_id, "enabled": True}
+            for permission_id in permissions
+        ]
+    result = call(mc.lists.set_list_member, list_id, member, body, skip_merge_validation="true")
+    if tags:
+        call(
+            mc.lists.update_list_member_tags,
+            list_id,
+            member,
+            {"tags": [{"name": tag, "status": "active"} for tag in tags], "is_syncing": False},
+        )
+    return result
+
+
+def unsubscribe_member(contact) -> None:
+    mc = client()
+    try:
+        call(
+            mc.lists.update_list_member,
+            settings.MAILCHIMP_AUDIENCE_ID,
+            subscriber_hash(contact.email),
+            {"status": "unsubscribed"},
+        )
+    except MailchimpError as error:
+        if error.status != 404:  # not a member: nothing to unsubscribe
+            raise

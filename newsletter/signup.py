@@ -1,0 +1,152 @@
+"""The sign-up service: store first, then let the worker talk to the outside world.
+
+`sign_up()` is what forms call (the newsletter block, lead-magnet pages); it knows nothing
+of who calls it beyond a purpose, its consent text and tags.
+"""
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from legal.models import LegalKind, PolicyVersion
+
+from .models import Contact, SignupConsent, SyncJob, normalise_email
+
+CONFIRM_SALT = "newsletter.confirm.v1"
+# Sent after a contact confirms; lead magnets listen to deliver their resource.
+contact_confirmed = Signal()  # kwargs: contact, purposes
+
+
+@dataclass
+class Consent:
+    purpose: str
+    text: str
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@transaction.atomic
+def sign_up(
+    *, email, first_name, consents, tags=(), last_name="", phone="", source_page=None, source_url=""
+):
+    """Store the contact, one consent record per purpose and the sync job in one
+    transaction, and schedule the confirmation mail once it commits.
+
+    Returns (contact, mail_scheduled). The caller answers the same either way, so nobody can
+    tell from the response whether an address was already on the list.
+    """
+    from .tasks import send_confirmation
+
+    contact, created = Contact.objects.select_for_update().get_or_create(
+        email_key=normalise_email(email),
+        defaults={
+            "email": email.strip(),
+            "first_name": first_name,
+            "last_name": last_name,
+            "phone": phone,
+        },
+    )
+    if not created and contact.status == Contact.Status.PENDING:
+        # Still unconfirmed: the newest details win.
+        contact.first_name, contact.last_name = first_name, last_name or contact.last_name
+        contact.phone = phone or contact.phone
+    privacy = PolicyVersion.objects.in_force(LegalKind.PRIVACY)
+    for consent in consents:
+        SignupConsent.objects.create(
+            contact=contact,
+            purpose=consent.purpose,
+            consent_text=consent.text,
+            text_sha256=text_hash(consent.text),
+            privacy_version=privacy,
+            source_page=source_page,
+            source_url=source_url[:500],
+        )
+    contact.tags = sorted(set(contact.tags) | set(tags))
+    mail_due = _confirmation_due(contact)
+    if mail_due:
+        contact.confirmation_sent_at = timezone.now()
+    contact.save()
+    enqueue_sync(contact, tags=list(tags))
+    if mail_due:
+        purposes = [consent.purpose for consent in consents]
+        transaction.on_commit(lambda: send_confirmation.enqueue(contact.pk, purposes))
+    return contact, mail_due
+
+
+def _confirmation_due(contact) -> bool:
+    """Pending contacts get a confirmation mail, at most one per resend interval."""
+    if contact.status != Contact.Status.PENDING:
+        return False
+    if contact.confirmation_sent_at is None:
+        return True
+    interval = timezone.timedelta(minutes=settings.NEWSLETTER_RESEND_MINUTES)
+    return timezone.now() - contact.confirmation_sent_at >= interval
+
+
+def enqueue_sync(contact, *, tags=(), kind=SyncJob.Kind.UPSERT):
+    """Add a job to the outbox; the worker picks it up once the transaction commits."""
+    from .tasks import sync_contact
+
+    job = SyncJob.objects.create(contact=contact, kind=kind, tags=list(tags))
+    if contact.is_confirmed or kind != SyncJob.Kind.UPSERT:
+        Contact.objects.filter(pk=contact.pk).update(sync_state=Contact.SyncState.QUEUED)
+        transaction.on_commit(lambda: sync_contact.enqueue(contact.pk))
+    return job
+
+
+def confirmation_token(contact, purposes) -> str:
+    return signing.dumps({"c": contact.pk, "p": list(purposes)}, salt=CONFIRM_SALT)
+
+
+def read_confirmation_token(token: str) -> dict | None:
+    max_age = settings.NEWSLETTER_CONFIRM_DAYS * 24 * 60 * 60
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age)
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("c"), int):
+        return None
+    return data
+
+
+def truncated_address(address: str) -> str:
+    """The network, never the full address: /24 for IPv4, /48 for IPv6."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return ""
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+@transaction.atomic
+def confirm(contact_id: int, purposes, *, user_agent: str, remote_addr: str):
+    """Record the confirming request as proof and release the contact's held sync jobs."""
+    from .tasks import sync_contact
+
+    contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
+    if contact is None:
+        return None
+    if contact.status == Contact.Status.PENDING:
+        contact.status = Contact.Status.SUBSCRIBED
+        contact.confirmed_at = timezone.now()
+        contact.confirmation_proof = {
+            "at": contact.confirmed_at.isoformat(),
+            "user_agent": user_agent[:300],
+            "network": truncated_address(remote_addr),
+            "purposes": list(purposes),
+        }
+        contact.sync_state = Contact.SyncState.QUEUED
+        contact.save()
+        contact.sync_jobs.filter(state=SyncJob.State.QUEUED).update(next_attempt_at=timezone.now())
+        transaction.on_commit(lambda: sync_contact.enqueue(contact.pk))
+    contact_confirmed.send(sender=Contact, contact=contact, purposes=list(purposes))
+    return contact

@@ -1,0 +1,129 @@
+"""Background work run by `manage.py db_worker`: confirmation mails and the Mailchimp outbox."""
+
+import logging
+import random
+import time
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from . import mailchimp
+from .models import Contact, SyncAttempt, SyncJob
+
+logger = logging.getLogger(__name__)
+
+# Retry temporary failures with exponential backoff and full jitter, for up to 24 hours.
+RETRY_BASE_SECONDS = 30
+RETRY_CAP_SECONDS = 60 * 60
+RETRY_WINDOW = timezone.timedelta(hours=24)
+
+
+def absolute(path: str) -> str:
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+@task()
+def send_confirmation(contact_id: int, purposes: list[str]) -> None:
+    from .signup import confirmation_token
+
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None or contact.status != Contact.Status.PENDING:
+        return
+    token = confirmation_token(contact, purposes)
+    context = {
+        "contact": contact,
+        "confirm_url": absolute(reverse("newsletter:confirm", args=[token])),
+        "valid_days": settings.NEWSLETTER_CONFIRM_DAYS,
+    }
+    message = EmailMultiAlternatives(
+        subject="Please confirm your sign-up",
+        body=render_to_string("newsletter/mail/confirm.txt", context),
+        to=[contact.email],
+    )
+    message.send()
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Full jitter: a random wait up to base * 2^attempt, capped (AWS architecture blog)."""
+    return random.uniform(0, min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2**attempt))  # noqa: S311
+
+
+@task()
+def sync_contact(contact_id: int) -> None:
+    """Bring a contact's due outbox jobs to Mailchimp, oldest first.
+
+    The contact row is locked (SKIP LOCKED on PostgreSQL) so two workers never sync one
+    contact at once; a job that succeeded is never sent again, so a repeated task is harmless.
+    """
+    if not mailchimp.is_configured():
+        Contact.objects.filter(pk=contact_id).update(sync_state=Contact.SyncState.OFF)
+        return
+    with transaction.atomic():
+        contact = Contact.objects.select_for_update(skip_locked=True).filter(pk=contact_id).first()
+        if contact is None:
+            return
+        for job in contact.sync_jobs.filter(
+            state__in=[SyncJob.State.QUEUED, SyncJob.State.RETRYING]
+        ).order_by("pk"):
+            if job.kind == SyncJob.Kind.UPSERT and not contact.is_confirmed:
+                continue  # held until the double opt-in is confirmed
+            if job.next_attempt_at > timezone.now():
+                schedule(contact.pk, job.next_attempt_at)
+                return
+            if not run_job(contact, job):
+                return  # keep later jobs waiting behind a failing one: order per contact
+        contact.sync_state = Contact.SyncState.SYNCED
+        contact.last_sync_error = ""
+        contact.last_synced_at = timezone.now()
+        contact.save(update_fields=["sync_state", "last_sync_error", "last_synced_at"])
+
+
+def schedule(contact_id: int, when) -> None:
+    transaction.on_commit(lambda: sync_contact.using(run_after=when).enqueue(contact_id))
+
+
+def run_job(contact, job) -> bool:
+    started = time.monotonic()
+    status_code, error = None, ""
+    try:
+        if job.kind == SyncJob.Kind.UPSERT:
+            mailchimp.upsert_member(contact, sorted(set(contact.tags) | set(job.tags)))
+        else:
+            mailchimp.unsubscribe_member(contact)
+        outcome = "ok"
+    except mailchimp.MailchimpError as failure:
+        status_code, error = failure.status, str(failure)
+        outcome = "retry" if failure.retryable else "failed"
+    job.attempts += 1
+    SyncAttempt.objects.create(
+        job=job,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        status_code=status_code,
+        outcome=outcome,
+        error=error,
+    )
+    now = timezone.now()
+    if outcome == "ok":
+        job.state, job.finished_at, job.last_error = SyncJob.State.DONE, now, ""
+        job.save()
+        return True
+    if outcome == "retry" and now - job.created_at < RETRY_WINDOW:
+        job.state, job.last_error = SyncJob.State.RETRYING, error
+        job.next_attempt_at = now + timezone.timedelta(seconds=backoff_seconds(job.attempts))
+        job.save()
+        contact.sync_state, contact.last_sync_error = Contact.SyncState.RETRYING, error
+        contact.save(update_fields=["sync_state", "last_sync_error"])
+        schedule(contact.pk, job.next_attempt_at)
+        return False
+    reason = error if outcome == "failed" else f"Gave up after 24 hours: {error}"
+    job.state, job.finished_at, job.last_error = SyncJob.State.FAILED, now, reason
+    job.save()
+    contact.sync_state, contact.last_sync_error = Contact.SyncState.FAILED, reason
+    contact.save(update_fields=["sync_state", "last_sync_error"])
+    logger.warning("Mailchimp sync of contact %s failed: %s", contact.pk, reason)
+    return False

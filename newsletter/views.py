@@ -1,0 +1,96 @@
+"""Public sign-up endpoints: the form post, "check your inbox", and the confirmation link."""
+
+from django.conf import settings
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.fields import StreamField
+from wagtail.models import Page
+
+from legal.http import over_rate_limit, same_origin
+
+from .forms import SignupForm
+from .signup import Consent, confirm, read_confirmation_token, sign_up
+
+BLOCK_TYPE = "newsletter_signup"
+
+
+def find_signup_block(page, block_id: str):
+    """The sign-up block `block_id` on `page`: its settings and consent text come from the
+    page, never from the post, so the stored consent text is what the page showed."""
+    for field in page._meta.get_fields():
+        if isinstance(field, StreamField):
+            for child in getattr(page, field.name) or []:
+                if child.id == block_id and child.block_type == BLOCK_TYPE:
+                    return child.value
+    return None
+
+
+@never_cache
+@csrf_exempt  # origin-checked in same_origin(): the forms sit on cacheable pages
+@require_POST
+def signup(request):
+    if not same_origin(request):
+        return HttpResponseBadRequest("Cross-site sign-ups are refused.")
+    page = Page.objects.live().filter(pk=request.POST.get("page") or 0).first()
+    config = find_signup_block(page.specific, request.POST.get("block", "")) if page else None
+    if config is None:
+        return HttpResponseBadRequest("This sign-up form no longer exists; reload the page.")
+    if over_rate_limit(request, "signup", *settings.NEWSLETTER_RATE_LIMIT):
+        response = TemplateResponse(request, "newsletter/rate_limited.html", status=429)
+        response["Retry-After"] = str(settings.NEWSLETTER_RATE_LIMIT[1])
+        return response
+    form = SignupForm(request.POST, config=config)
+    if not form.is_valid():
+        return TemplateResponse(
+            request,
+            "newsletter/signup_errors.html",
+            {
+                "form": form,
+                "value": config,
+                "page": page.specific,
+                "block_id": request.POST.get("block"),
+            },
+            status=400,
+        )
+    data = form.cleaned_data
+    sign_up(
+        email=data["email"],
+        first_name=data["first_name"],
+        last_name=data.get("last_name", ""),
+        phone=data.get("phone", ""),
+        consents=[Consent("newsletter", config["consent_text"])],
+        tags=["newsletter"],
+        source_page=page,
+        source_url=page.url or "",
+    )
+    # The same answer whether the address is new, pending or subscribed: nobody can probe
+    # the list through this form.
+    return HttpResponseRedirect(reverse("newsletter:check_inbox"), status=303)
+
+
+def check_inbox(request):
+    return TemplateResponse(request, "newsletter/check_inbox.html")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm_view(request, token):
+    data = read_confirmation_token(token)
+    if data is None:
+        return TemplateResponse(request, "newsletter/confirm_invalid.html", status=400)
+    if request.method == "GET":
+        # Mail scanners follow links: confirming takes a click on a button (a POST).
+        return TemplateResponse(request, "newsletter/confirm.html", {"token": token})
+    contact = confirm(
+        data["c"],
+        data.get("p", []),
+        user_agent=request.headers.get("User-Agent", ""),
+        remote_addr=request.META.get("REMOTE_ADDR", ""),
+    )
+    if contact is None:
+        return TemplateResponse(request, "newsletter/confirm_invalid.html", status=400)
+    return TemplateResponse(request, "newsletter/confirmed.html", {"contact": contact})
