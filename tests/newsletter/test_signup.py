@@ -332,3 +332,36 @@ def test_the_newsletter_page_renders_a_working_form(client, signup_form):
     assert f'name="page" value="{page.pk}"' in html
     assert 'name="consent"' in html and " checked" not in html.split('name="consent"')[1][:40]
     assert "csrfmiddlewaretoken" not in html  # the page stays cacheable
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("boss", "boss@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def test_admin_lists_failed_contacts_with_their_error_and_retries_them(
+    admin_client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(admin_client, signup_form, email="robot@invalid.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(confirm_link(mail.outbox[0]).replace("http://127.0.0.1:8000", ""))
+    html = admin_client.get("/admin/newsletter/sync/", {"state": "failed"}).content.decode()
+    assert "robot@invalid.example" in html and "looks fake or invalid" in html
+    assert "Mailchimp sync is switched off" not in html
+
+    Contact.objects.update(email="robot@example.org")  # the editor fixed the address
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post("/admin/newsletter/sync/retry/")
+    assert response.status_code == 302
+    contact = Contact.objects.get()
+    assert contact.sync_state == Contact.SyncState.SYNCED
+    assert fake_mailchimp.member("list1", "robot@example.org")["status"] == "subscribed"
+
+
+def test_admin_says_when_sync_is_off(admin_client, settings):
+    settings.MAILCHIMP_API_KEY = ""
+    html = admin_client.get("/admin/newsletter/sync/").content.decode()
+    assert "Mailchimp sync is switched off" in html

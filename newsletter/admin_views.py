@@ -1,0 +1,78 @@
+"""The "Mailchimp sync" admin screen: contacts with their sync state and last error, a filter
+for failed ones, and retrying them."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from . import mailchimp
+from .models import Contact, SyncJob
+from .tasks import sync_contact
+
+FILTERS = {
+    "all": None,
+    "failed": Contact.SyncState.FAILED,
+    "retrying": Contact.SyncState.RETRYING,
+    "queued": Contact.SyncState.QUEUED,
+    "synced": Contact.SyncState.SYNCED,
+}
+
+
+def require_permission(request, action="view"):
+    if not request.user.has_perm(f"newsletter.{action}_contact"):
+        raise PermissionDenied
+
+
+def sync_overview(request):
+    require_permission(request)
+    state = request.GET.get("state", "all")
+    contacts = Contact.objects.order_by("-created_at")
+    if FILTERS.get(state):
+        contacts = contacts.filter(sync_state=FILTERS[state])
+    page = Paginator(contacts, 50).get_page(request.GET.get("p"))
+    counts = {
+        key: Contact.objects.filter(sync_state=value).count()
+        for key, value in FILTERS.items()
+        if value
+    }
+    filters = [(key, counts.get(key)) for key in FILTERS]
+    return render(
+        request,
+        "newsletter/admin/sync_overview.html",
+        {
+            "page_obj": page,
+            "state": state,
+            "filters": filters,
+            "counts": counts,
+            "sync_on": mailchimp.is_configured(),
+        },
+    )
+
+
+@require_POST
+def retry(request):
+    """Put failed (or the one chosen) contacts' jobs back in the outbox, due now."""
+    require_permission(request, "change")
+    contacts = Contact.objects.filter(sync_state=Contact.SyncState.FAILED)
+    if request.POST.get("contact"):
+        contacts = Contact.objects.filter(pk=request.POST["contact"])
+    count = 0
+    with transaction.atomic():
+        for contact in contacts:
+            jobs = contact.sync_jobs.filter(state=SyncJob.State.FAILED)
+            jobs.update(
+                state=SyncJob.State.QUEUED,
+                next_attempt_at=timezone.now(),
+                created_at=timezone.now(),
+                attempts=0,
+            )
+            contact.sync_state = Contact.SyncState.QUEUED
+            contact.save(update_fields=["sync_state"])
+            transaction.on_commit(lambda pk=contact.pk: sync_contact.enqueue(pk))
+            count += 1
+    messages.success(request, f"{count} contact(s) queued for another sync.")
+    return redirect("newsletter_sync")
