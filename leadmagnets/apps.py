@@ -6,3 +6,6 @@ class LeadmagnetsConfig(AppConfig):
 
     name = "leadmagnets"
     verbose_name = "Lead magnets"
+
+    def ready(self):
+        from . import delivery  # noqa: F401  (connects the confirmation receiver)

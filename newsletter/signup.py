@@ -35,10 +35,22 @@ def text_hash(text: str) -> str:
 
 @transaction.atomic
 def sign_up(
-    *, email, first_name, consents, tags=(), last_name="", phone="", source_page=None, source_url=""
+    *,
+    email,
+    first_name,
+    consents,
+    tags=(),
+    last_name="",
+    phone="",
+    source_page=None,
+    source_url="",
+    always_confirm=False,
 ):
     """Store the contact, one consent record per purpose and the sync job in one
     transaction, and schedule the confirmation mail once it commits.
+
+    `always_confirm` asks even a subscribed contact to confirm (a lead magnet is delivered
+    only to someone who proves the address is theirs).
 
     Returns (contact, mail_scheduled). The caller answers the same either way, so nobody can
     tell from the response whether an address was already on the list.
@@ -70,7 +82,7 @@ def sign_up(
             source_url=source_url[:500],
         )
     contact.tags = sorted(set(contact.tags) | set(tags))
-    mail_due = _confirmation_due(contact)
+    mail_due = _confirmation_due(contact, always_confirm)
     if mail_due:
         contact.confirmation_sent_at = timezone.now()
     contact.save()
@@ -81,9 +93,11 @@ def sign_up(
     return contact, mail_due
 
 
-def _confirmation_due(contact) -> bool:
+def _confirmation_due(contact, always_confirm=False) -> bool:
     """Pending contacts get a confirmation mail, at most one per resend interval."""
-    if contact.status != Contact.Status.PENDING:
+    if contact.status != Contact.Status.PENDING and not always_confirm:
+        return False
+    if contact.status == Contact.Status.CLEANED:
         return False
     if contact.confirmation_sent_at is None:
         return True
@@ -148,5 +162,8 @@ def confirm(contact_id: int, purposes, *, user_agent: str, remote_addr: str):
         contact.save()
         contact.sync_jobs.filter(state=SyncJob.State.QUEUED).update(next_attempt_at=timezone.now())
         transaction.on_commit(lambda: sync_contact.enqueue(contact.pk))
-    contact_confirmed.send(sender=Contact, contact=contact, purposes=list(purposes))
+    # Receivers (lead magnets) deliver what the person asked for and return next steps,
+    # e.g. {"label": "Download the guide", "url": ...}, shown on the confirmation page.
+    responses = contact_confirmed.send(sender=Contact, contact=contact, purposes=list(purposes))
+    contact.next_steps = [step for _receiver, step in responses if step]
     return contact

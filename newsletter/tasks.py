@@ -32,13 +32,14 @@ def send_confirmation(contact_id: int, purposes: list[str]) -> None:
     from .signup import confirmation_token
 
     contact = Contact.objects.filter(pk=contact_id).first()
-    if contact is None or contact.status != Contact.Status.PENDING:
+    if contact is None or contact.status in (Contact.Status.CLEANED,):
         return
     token = confirmation_token(contact, purposes)
     context = {
         "contact": contact,
         "confirm_url": absolute(reverse("newsletter:confirm", args=[token])),
         "valid_days": settings.NEWSLETTER_CONFIRM_DAYS,
+        "asked_for_more": any(purpose != "newsletter" for purpose in purposes),
     }
     message = EmailMultiAlternatives(
         subject="Please confirm your sign-up",

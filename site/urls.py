@@ -18,6 +18,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, name="sitemap"),
     path("", include("legal.urls")),
     path("newsletter/", include("newsletter.urls")),
+    path("lead-magnets/", include("leadmagnets.urls")),
 ]
 
 if settings.DEBUG:

@@ -233,6 +233,8 @@ MAILCHIMP_MARKETING_PERMISSIONS = env_list("MAILCHIMP_MARKETING_PERMISSIONS", ""
 NEWSLETTER_CONFIRM_DAYS = int(os.environ.get("NEWSLETTER_CONFIRM_DAYS", "7"))
 NEWSLETTER_RESEND_MINUTES = int(os.environ.get("NEWSLETTER_RESEND_MINUTES", "10"))
 NEWSLETTER_MIN_FILL_SECONDS = int(os.environ.get("NEWSLETTER_MIN_FILL_SECONDS", "3"))
+# Lead-magnet download links hold this many days.
+LEADMAGNET_DOWNLOAD_DAYS = int(os.environ.get("LEADMAGNET_DOWNLOAD_DAYS", "7"))
 # Sign-up posts per client address and window (seconds); more get a friendly 429 page.
 NEWSLETTER_RATE_LIMIT = (int(os.environ.get("NEWSLETTER_RATE_LIMIT", "10")), 600)
 

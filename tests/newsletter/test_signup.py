@@ -83,7 +83,7 @@ def test_confirmed_sign_up_reaches_mailchimp_subscribed_with_fields_and_tags(
     assert Contact.objects.get().status == Contact.Status.PENDING  # GET changes nothing
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(link, HTTP_USER_AGENT="TestBrowser/1.0", REMOTE_ADDR="203.0.113.9")
-    assert "You are on the list" in response.content.decode()
+    assert "You are confirmed" in response.content.decode()
     contact = Contact.objects.get()
     assert contact.status == Contact.Status.SUBSCRIBED
     assert contact.confirmation_proof["network"] == "203.0.113.0/24"

@@ -5,14 +5,19 @@ alone, so an editor's changes survive `make run` restarts.
 """
 
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from cookie_consent.models import Cookie, CookieGroup
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from wagtail.documents.models import Document
 from wagtail.models import (
+    Collection,
+    CollectionViewRestriction,
     GroupApprovalTask,
     GroupPagePermission,
     Page,
@@ -23,6 +28,7 @@ from wagtail.models import (
 )
 from wagtail.rich_text import RichText
 
+from leadmagnets.models import LeadMagnetPage
 from legal.models import ImpressumPage, LegalKind, PolicyPage, ServiceCookie, ThirdPartyService
 from website.demo import legal_texts
 from website.models import ContactFormField, ContactPage, HomePage, SiteSettings, StandardPage
@@ -96,12 +102,6 @@ PLACEHOLDERS = [
             )
         ],
     },
-    {
-        "slug": "starter-guide",
-        "title": "Free starter guide",
-        "intro": "Ten prompts for a drawing habit that survives a busy week, as a printable guide.",
-        "show_in_menus": True,
-    },
 ]
 
 
@@ -157,6 +157,7 @@ class Command(BaseCommand):
         self.ensure_about(home)
         self.ensure_contact(home)
         placeholders = {spec["slug"]: self.ensure_placeholder(home, spec) for spec in PLACEHOLDERS}
+        placeholders["starter-guide"] = self.ensure_lead_magnet(home)
         self.ensure_home_links(home, placeholders)
         self.ensure_cookie_groups()
         self.ensure_services()
@@ -254,6 +255,39 @@ class Command(BaseCommand):
         self.report(True, f"'{page.title}' page")
         return page
 
+    def ensure_lead_magnet(self, home: HomePage) -> LeadMagnetPage:
+        """The free starter guide: its file sits in a collection only signed-in editors can
+        open, so the download links of confirmed readers are the only way to it."""
+        existing = self.page_slot(home, "starter-guide", LeadMagnetPage)
+        if existing is not None:
+            self.report(False, "lead magnet 'Free starter guide'")
+            return existing
+        root = Collection.get_first_root_node()
+        collection = Collection.objects.filter(name="Lead magnet resources").first()
+        if collection is None:
+            collection = root.add_child(name="Lead magnet resources")
+            CollectionViewRestriction.objects.create(
+                collection=collection, restriction_type=CollectionViewRestriction.LOGIN
+            )
+        guide = Path(__file__).resolve().parents[2] / "demo" / "files" / "starter-guide.txt"
+        document = Document(title="Starter guide: ten prompts", collection=collection)
+        document.file.save("starter-guide.txt", ContentFile(guide.read_bytes()), save=False)
+        document.save()
+        page = LeadMagnetPage(
+            title="Free starter guide",
+            slug="starter-guide",
+            show_in_menus=True,
+            teaser="Ten prompts for a drawing habit that survives a busy week: small, "
+            "concrete, and each done in ten minutes. Printable, free, yours to keep.",
+            resource=document,
+            newsletter_consent_text="Also send me Margin Notes every second Sunday (optional).",
+            thank_you_text="<p>Enjoy the prompts. Tell me which one you liked best.</p>",
+        )
+        home.add_child(instance=page)
+        page.save_revision().publish()
+        self.report(True, "lead magnet 'Free starter guide' (private document)")
+        return page
+
     def ensure_home_links(self, home: HomePage, placeholders: dict[str, Page]) -> None:
         if home.links or home.hero_cta_page_id:
             return
@@ -332,7 +366,7 @@ class Command(BaseCommand):
                 )
             self.report(created, f"cookie group '{spec['name']}'")
 
-    def legal_page_slot(self, home: HomePage, slug: str, page_class) -> Page | None:
+    def page_slot(self, home: HomePage, slug: str, page_class) -> Page | None:
         """The existing page of the right type at `slug`, or None after removing an older
         demo's placeholder standard page there."""
         existing = home.get_children().filter(slug=slug).first()
@@ -346,7 +380,7 @@ class Command(BaseCommand):
         raise CommandError(f"/{slug}/ is taken by a {existing.specific_class.__name__}.")
 
     def ensure_privacy_policy(self, home: HomePage) -> PolicyPage:
-        page = self.legal_page_slot(home, "privacy", PolicyPage)
+        page = self.page_slot(home, "privacy", PolicyPage)
         if page is not None:
             self.report(False, "privacy policy")
             return page
@@ -372,7 +406,7 @@ class Command(BaseCommand):
         return page
 
     def ensure_policy(self, home: HomePage, slug: str, title: str, body) -> PolicyPage:
-        page = self.legal_page_slot(home, slug, PolicyPage)
+        page = self.page_slot(home, slug, PolicyPage)
         if page is not None:
             self.report(False, title.lower())
             return page
@@ -390,7 +424,7 @@ class Command(BaseCommand):
         return page
 
     def ensure_impressum(self, home: HomePage) -> ImpressumPage:
-        page = self.legal_page_slot(home, "impressum", ImpressumPage)
+        page = self.page_slot(home, "impressum", ImpressumPage)
         if page is not None:
             self.report(False, "impressum")
             return page

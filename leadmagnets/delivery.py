@@ -1,0 +1,73 @@
+"""Delivery of a resource to a confirmed contact: a grant, a signed expiring link, a mail."""
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django_tasks import task
+
+from newsletter.models import Contact
+from newsletter.signup import contact_confirmed
+
+from .models import DownloadGrant, LeadMagnetPage
+
+DOWNLOAD_SALT = "leadmagnet.download.v1"
+
+
+def download_token(grant: DownloadGrant) -> str:
+    return signing.dumps({"g": grant.pk}, salt=DOWNLOAD_SALT)
+
+
+def read_download_token(token: str) -> DownloadGrant | None:
+    max_age = settings.LEADMAGNET_DOWNLOAD_DAYS * 24 * 60 * 60
+    try:
+        data = signing.loads(token, salt=DOWNLOAD_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("g"), int):
+        return None
+    return DownloadGrant.objects.select_related("page", "contact").filter(pk=data["g"]).first()
+
+
+def download_url(grant: DownloadGrant) -> str:
+    return reverse("leadmagnets:download", args=[download_token(grant)])
+
+
+@receiver(contact_confirmed)
+def deliver_on_confirmation(sender, contact, purposes, **kwargs):
+    """A confirmed request for a lead magnet: grant it, mail the link, show it at once."""
+    slugs = [purpose.split(":", 1)[1] for purpose in purposes if purpose.startswith("leadmagnet:")]
+    page = LeadMagnetPage.objects.live().filter(slug__in=slugs).first()
+    if page is None:
+        return None
+    grant = DownloadGrant.objects.create(contact=contact, page=page)
+    from django.db import transaction
+
+    transaction.on_commit(lambda: send_delivery.enqueue(grant.pk))
+    return {
+        "label": f"Download “{page.title}”",
+        "url": download_url(grant),
+        "note": f"The link also arrives by mail and works for "
+        f"{settings.LEADMAGNET_DOWNLOAD_DAYS} days.",
+    }
+
+
+@task()
+def send_delivery(grant_id: int) -> None:
+    grant = DownloadGrant.objects.select_related("page", "contact").filter(pk=grant_id).first()
+    if grant is None or grant.contact.status == Contact.Status.CLEANED:
+        return
+    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+    context = {
+        "contact": grant.contact,
+        "page": grant.page,
+        "download_url": base + download_url(grant),
+        "valid_days": settings.LEADMAGNET_DOWNLOAD_DAYS,
+    }
+    EmailMultiAlternatives(
+        subject=f"Your download: {grant.page.title}",
+        body=render_to_string("leadmagnets/mail/delivery.txt", context),
+        to=[grant.contact.email],
+    ).send()

@@ -1,0 +1,71 @@
+"""Lead-magnet requests (the form post) and downloads through signed, expiring links."""
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from legal.http import over_rate_limit, same_origin
+from newsletter.signup import Consent, sign_up
+
+from .delivery import read_download_token
+from .forms import LeadMagnetForm
+from .models import DownloadGrant, LeadMagnetPage
+
+
+@never_cache
+@csrf_exempt  # origin-checked in same_origin(): the form sits on a cacheable page
+@require_POST
+def request_resource(request, page_id):
+    if not same_origin(request):
+        return HttpResponseBadRequest("Cross-site requests are refused.")
+    page = get_object_or_404(LeadMagnetPage.objects.live(), pk=page_id)
+    if over_rate_limit(request, "signup", *settings.NEWSLETTER_RATE_LIMIT):
+        response = TemplateResponse(request, "newsletter/rate_limited.html", status=429)
+        response["Retry-After"] = str(settings.NEWSLETTER_RATE_LIMIT[1])
+        return response
+    form = LeadMagnetForm(request.POST, page=page)
+    if not form.is_valid():
+        context = page.get_context(request, form=form)
+        return TemplateResponse(request, page.get_template(request), context, status=400)
+    data = form.cleaned_data
+    consents = [Consent(page.purpose, page.consent_text)]
+    tags = page.tags()
+    if data.get("newsletter"):
+        consents.append(Consent("newsletter", page.newsletter_consent_text))
+        tags.append("newsletter")
+    sign_up(
+        email=data["email"],
+        first_name=data["first_name"],
+        last_name=data.get("last_name", ""),
+        phone=data.get("phone", ""),
+        consents=consents,
+        tags=tags,
+        source_page=page,
+        source_url=page.url or "",
+        always_confirm=True,
+    )
+    return HttpResponseRedirect(reverse("newsletter:check_inbox"), status=303)
+
+
+@never_cache
+@require_GET
+def download(request, token):
+    grant = read_download_token(token)
+    if grant is None:
+        return TemplateResponse(request, "leadmagnets/download_expired.html", status=410)
+    DownloadGrant.objects.filter(pk=grant.pk).update(
+        download_count=grant.download_count + 1, last_download_at=timezone.now()
+    )
+    document = grant.page.resource
+    response = FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=document.filename
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
