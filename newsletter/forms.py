@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.validators import RegexValidator
 
+from .captcha import captcha_enabled, captcha_field
+
 STARTED_SALT = "newsletter.form-started"
 CONTROL_CHARACTERS = RegexValidator(
     r"[\x00-\x1f\x7f]", "Please remove control characters.", inverse_match=True
@@ -55,6 +57,8 @@ class SignupForm(forms.Form):
                 self.fields[name].required = True
         if not self.is_bound:
             self.initial["started"] = started_token()
+        if captcha_enabled():
+            self.fields["captcha"] = captcha_field(action="signup")
 
     def clean_first_name(self):
         return self.cleaned_data["first_name"].strip()

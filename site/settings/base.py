@@ -241,6 +241,8 @@ NEWSLETTER_RATE_LIMIT = (int(os.environ.get("NEWSLETTER_RATE_LIMIT", "10")), 600
 # Unset keys: reCAPTCHA is off; the honeypot and timing check stay on.
 RECAPTCHA_PUBLIC_KEY = os.environ.get("RECAPTCHA_PUBLIC_KEY", "")
 RECAPTCHA_PRIVATE_KEY = os.environ.get("RECAPTCHA_PRIVATE_KEY", "")
+RECAPTCHA_REQUIRED_SCORE = float(os.environ.get("RECAPTCHA_REQUIRED_SCORE", "0.5"))
+RECAPTCHA_VERIFY_REQUEST_TIMEOUT = 3
 
 # --- Cookie consent -------------------------------------------------------------------------
 
