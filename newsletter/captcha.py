@@ -30,8 +30,9 @@ class SafeReCaptchaField(ReCaptchaField):
             super().validate(value)
         except (URLError, TimeoutError, OSError) as error:
             logger.warning("reCAPTCHA verification failed: %r", error)
-            raise ValidationError(self.error_messages["captcha_error"],
-                                  code="captcha_error") from error
+            raise ValidationError(
+                self.error_messages["captcha_error"], code="captcha_error"
+            ) from error
 
     def get_remote_ip(self):
         # The library would send the raw X-Forwarded-For header; Google gets no address.

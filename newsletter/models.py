@@ -8,6 +8,11 @@ loses a sign-up.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import StreamField
+
+from .blocks import NewsletterSignupBlock
 
 
 def normalise_email(email: str) -> str:
@@ -142,3 +147,20 @@ class SyncAttempt(models.Model):
 
     def __str__(self):
         return f"{self.job} {self.outcome} {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+@register_setting(icon="mail")
+class NewsletterSettings(BaseSiteSetting):
+    """The sign-up form in every page's footer (leave empty for none)."""
+
+    footer_signup = StreamField(
+        [("newsletter_signup", NewsletterSignupBlock())],
+        blank=True,
+        max_num=1,
+        verbose_name="Footer sign-up form",
+    )
+
+    panels = [FieldPanel("footer_signup")]
+
+    class Meta:
+        verbose_name = "newsletter"

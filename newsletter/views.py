@@ -13,6 +13,7 @@ from wagtail.models import Page
 from legal.http import over_rate_limit, same_origin
 
 from .forms import SignupForm
+from .models import NewsletterSettings
 from .signup import Consent, confirm, read_confirmation_token, sign_up
 
 BLOCK_TYPE = "newsletter_signup"
@@ -36,7 +37,12 @@ def signup(request):
     if not same_origin(request):
         return HttpResponseBadRequest("Cross-site sign-ups are refused.")
     page = Page.objects.live().filter(pk=request.POST.get("page") or 0).first()
-    config = find_signup_block(page.specific, request.POST.get("block", "")) if page else None
+    if page is not None:
+        config = find_signup_block(page.specific, request.POST.get("block", ""))
+    else:  # the footer form, kept in the site's newsletter settings
+        config = find_signup_block(
+            NewsletterSettings.for_request(request), request.POST.get("block", "")
+        )
     if config is None:
         return HttpResponseBadRequest("This sign-up form no longer exists; reload the page.")
     if over_rate_limit(request, "signup", *settings.NEWSLETTER_RATE_LIMIT):
@@ -65,7 +71,7 @@ def signup(request):
         consents=[Consent("newsletter", config["consent_text"])],
         tags=["newsletter"],
         source_page=page,
-        source_url=page.url or "",
+        source_url=(page.url or "") if page else "footer",
     )
     # The same answer whether the address is new, pending or subscribed: nobody can probe
     # the list through this form.

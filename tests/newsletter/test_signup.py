@@ -365,3 +365,27 @@ def test_admin_says_when_sync_is_off(admin_client, settings):
     settings.MAILCHIMP_API_KEY = ""
     html = admin_client.get("/admin/newsletter/sync/").content.decode()
     assert "Mailchimp sync is switched off" in html
+
+
+def test_the_footer_form_signs_up_from_every_page(
+    client, demo_site, django_capture_on_commit_callbacks
+):
+    html = client.get("/about/").content.decode()
+    footer = html.split('<footer class="site-footer">', 1)[1]
+    block_id = re.search(r'name="block" value="([^"]+)"', footer).group(1)
+    assert 'name="page" value=""' in footer
+    data = {
+        "page": "",
+        "block": block_id,
+        "email": "footer@example.org",
+        "first_name": "Fe",
+        "consent": "on",
+        "website": "",
+        "started": signing.dumps(int(time.time()) - 30, salt=STARTED_SALT),
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/newsletter/signup/", data, **ORIGIN)
+    assert response.status_code == 303
+    consent = SignupConsent.objects.get()
+    assert consent.source_url == "footer"
+    assert "Margin Notes" in consent.consent_text

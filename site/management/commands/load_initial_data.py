@@ -30,6 +30,7 @@ from wagtail.rich_text import RichText
 
 from leadmagnets.models import LeadMagnetPage
 from legal.models import ImpressumPage, LegalKind, PolicyPage, ServiceCookie, ThirdPartyService
+from newsletter.models import NewsletterSettings
 from website.demo import legal_texts
 from website.models import ContactFormField, ContactPage, HomePage, SiteSettings, StandardPage
 
@@ -170,6 +171,7 @@ class Command(BaseCommand):
         }
         self.ensure_legal_review_workflow(legal_pages.values())
         self.ensure_settings(home, legal_pages)
+        self.ensure_footer_signup(home)
         self.stdout.write(self.style.SUCCESS("Demo content ready."))
 
     # --- steps ------------------------------------------------------------------------------
@@ -466,6 +468,30 @@ class Command(BaseCommand):
         for page in pages:
             WorkflowPage.objects.get_or_create(page=page, defaults={"workflow": workflow})
         self.report(created, "'Legal review' workflow on the legal pages")
+
+    def ensure_footer_signup(self, home: HomePage) -> None:
+        site_newsletter = NewsletterSettings.for_site(Site.objects.get(root_page=home))
+        if site_newsletter.footer_signup:
+            self.report(False, "footer sign-up form")
+            return
+        site_newsletter.footer_signup = [
+            (
+                "newsletter_signup",
+                {
+                    "heading": "Margin Notes, every second Sunday",
+                    "intro": "",
+                    "consent_text": "Yes, send me Margin Notes. I can unsubscribe at any time "
+                    "with one click. Details are in the privacy policy.",
+                    "show_last_name": False,
+                    "require_last_name": False,
+                    "show_phone": False,
+                    "require_phone": False,
+                    "button_label": "Sign up",
+                },
+            )
+        ]
+        site_newsletter.save()
+        self.report(True, "footer sign-up form")
 
     def ensure_settings(self, home: HomePage, placeholders: dict[str, Page]) -> None:
         site = Site.objects.get(root_page=home)
