@@ -18,8 +18,6 @@ from .models import Contact, SyncAttempt, SyncJob
 logger = logging.getLogger(__name__)
 
 # Retry temporary failures with exponential backoff and full jitter, for up to 24 hours.
-RETRY_BASE_SECONDS = 30
-RETRY_CAP_SECONDS = 60 * 60
 RETRY_WINDOW = timezone.timedelta(hours=24)
 
 
@@ -51,7 +49,8 @@ def send_confirmation(contact_id: int, purposes: list[str]) -> None:
 
 def backoff_seconds(attempt: int) -> float:
     """Full jitter: a random wait up to base * 2^attempt, capped (AWS architecture blog)."""
-    return random.uniform(0, min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2**attempt))  # noqa: S311
+    base, cap = settings.MAILCHIMP_RETRY_BASE_SECONDS, settings.MAILCHIMP_RETRY_CAP_SECONDS
+    return random.uniform(0, min(cap, base * 2**attempt))  # noqa: S311
 
 
 @task()

@@ -228,6 +228,10 @@ MAILCHIMP_WEBHOOK_SECRET = os.environ.get("MAILCHIMP_WEBHOOK_SECRET", "")
 # GDPR marketing-permission ids of the audience to enable for confirmed sign-ups (comma-separated).
 MAILCHIMP_MARKETING_PERMISSIONS = env_list("MAILCHIMP_MARKETING_PERMISSIONS", "")
 
+# Outbox retries: the wait before retry n is random up to min(cap, base * 2^n) seconds.
+MAILCHIMP_RETRY_BASE_SECONDS = float(os.environ.get("MAILCHIMP_RETRY_BASE_SECONDS", "30"))
+MAILCHIMP_RETRY_CAP_SECONDS = float(os.environ.get("MAILCHIMP_RETRY_CAP_SECONDS", "3600"))
+
 # Sign-ups: confirmation links hold this many days; a pending address gets at most one mail
 # per resend interval; forms sent faster than the minimum fill time are refused as bots.
 NEWSLETTER_CONFIRM_DAYS = int(os.environ.get("NEWSLETTER_CONFIRM_DAYS", "7"))

@@ -7,9 +7,12 @@ also written to var/bench/results.md so a run can be quoted exactly.
 import sys
 from pathlib import Path
 
-from . import consent_size
+from . import consent_size, signups
 
-BENCHMARKS = [("Consent manager size (issue 3/6)", consent_size.measure)]
+BENCHMARKS = [
+    ("Consent manager size (issue 3/6)", consent_size.measure),
+    ("Sign-ups and Mailchimp sync (issue 4/6)", signups.measure),
+]
 
 
 def main() -> int:

@@ -24,8 +24,9 @@ def test_two_workers_never_sync_one_job_twice(fake_mailchimp):
         pytest.skip("Several workers need PostgreSQL's SKIP LOCKED; CI runs this there.")
     fake_mailchimp.latency = 0.05
     contacts = [
-        Contact.objects.create(email=f"w{i}@example.org", status=Contact.Status.SUBSCRIBED,
-                               confirmed_at=timezone.now())
+        Contact.objects.create(
+            email=f"w{i}@example.org", status=Contact.Status.SUBSCRIBED, confirmed_at=timezone.now()
+        )
         for i in range(40)
     ]
     with override_settings(TASKS=DB_TASKS):
@@ -46,14 +47,21 @@ def test_two_workers_never_sync_one_job_twice(fake_mailchimp):
         "MAILCHIMP_AUDIENCE_ID": "list1",
         "MAILCHIMP_API_URL": fake_mailchimp.url,
     }
-    command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay",
-               "--no-reload"]
-    workers = [subprocess.Popen(command + ["--worker-id", f"w{n}"], cwd=ROOT, env=env)
-               for n in range(2)]
+    command = [
+        sys.executable,
+        "manage.py",
+        "db_worker",
+        "--batch",
+        "--no-startup-delay",
+        "--no-reload",
+    ]
+    workers = [
+        subprocess.Popen(command + ["--worker-id", f"w{n}"], cwd=ROOT, env=env) for n in range(2)
+    ]
     for worker in workers:
         assert worker.wait(timeout=120) == 0
 
-    puts = {h: 0 for h in (subscriber_hash(c.email) for c in contacts)}
+    puts = dict.fromkeys((subscriber_hash(c.email) for c in contacts), 0)
     for method, path in fake_mailchimp.calls:
         if method == "PUT":
             puts[path.rsplit("/", 1)[1]] += 1
