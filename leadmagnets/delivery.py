@@ -51,6 +51,7 @@ def deliver_on_confirmation(sender, contact, purposes, **kwargs):
         "url": download_url(grant),
         "note": f"The link also arrives by mail and works for "
         f"{settings.LEADMAGNET_DOWNLOAD_DAYS} days.",
+        "text": page.thank_you_text,
     }
 
 

@@ -22,7 +22,6 @@ from mailchimp_marketing.api_client import ApiClientError
 RETRYABLE_STATUSES = {None, 408, 429, 500, 502, 503, 504}
 # Mailchimp answers more than 10 simultaneous connections per account with 429.
 MAX_CONNECTIONS = 10
-TIMEOUT = (3.05, 10)
 
 
 class MailchimpError(Exception):
@@ -60,13 +59,13 @@ _local_slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
 def connection_slot():
     """At most MAX_CONNECTIONS calls at once: across processes through the shared cache
     (Redis in production), and within a process through a semaphore."""
-    if not _local_slots.acquire(timeout=TIMEOUT[1]):
+    if not _local_slots.acquire(timeout=settings.MAILCHIMP_TIMEOUT[1]):
         raise MailchimpBusy()
     slot_key = None
     try:
         for slot in range(MAX_CONNECTIONS):
             key = f"mailchimp-slot:{slot}"
-            if cache.add(key, 1, timeout=int(sum(TIMEOUT)) + 5):
+            if cache.add(key, 1, timeout=int(sum(settings.MAILCHIMP_TIMEOUT)) + 5):
                 slot_key = key
                 break
         if slot_key is None:
@@ -80,7 +79,8 @@ def connection_slot():
 
 def client() -> mailchimp_marketing.Client:
     mc = mailchimp_marketing.Client()
-    mc.set_config({"api_key": settings.MAILCHIMP_API_KEY, "timeout": TIMEOUT})
+    # (connect, read) seconds; the client's own default is 120 s per call.
+    mc.set_config({"api_key": settings.MAILCHIMP_API_KEY, "timeout": settings.MAILCHIMP_TIMEOUT})
     if settings.MAILCHIMP_API_URL:
         # Tests and fakes: the client keeps `host` across set_config (mailchimp.md §2.2).
         mc.api_client.host = settings.MAILCHIMP_API_URL.rstrip("/")

@@ -228,6 +228,11 @@ MAILCHIMP_WEBHOOK_SECRET = os.environ.get("MAILCHIMP_WEBHOOK_SECRET", "")
 # GDPR marketing-permission ids of the audience to enable for confirmed sign-ups (comma-separated).
 MAILCHIMP_MARKETING_PERMISSIONS = env_list("MAILCHIMP_MARKETING_PERMISSIONS", "")
 
+# (connect, read) timeout of every Mailchimp call, in seconds.
+MAILCHIMP_TIMEOUT = (
+    float(os.environ.get("MAILCHIMP_CONNECT_TIMEOUT", "3.05")),
+    float(os.environ.get("MAILCHIMP_READ_TIMEOUT", "10")),
+)
 # Outbox retries: the wait before retry n is random up to min(cap, base * 2^n) seconds.
 MAILCHIMP_RETRY_BASE_SECONDS = float(os.environ.get("MAILCHIMP_RETRY_BASE_SECONDS", "30"))
 MAILCHIMP_RETRY_CAP_SECONDS = float(os.environ.get("MAILCHIMP_RETRY_CAP_SECONDS", "3600"))

@@ -67,6 +67,7 @@ def test_confirming_gives_a_download_link_on_the_page_and_by_mail(
     response = confirm(client, django_capture_on_commit_callbacks)
     html = response.content.decode()
     assert "Download “Free starter guide”" in html
+    assert "Enjoy the prompts" in html  # the page's thank-you text
     page_link = re.search(r'href="(/lead-magnets/download/[^"]+/)"', html).group(1)
     mail_link = links(mail.outbox[-1], "lead-magnets/download")[0]
     assert mail.outbox[-1].subject == "Your download: Free starter guide"

@@ -389,3 +389,51 @@ def test_the_footer_form_signs_up_from_every_page(
     consent = SignupConsent.objects.get()
     assert consent.source_url == "footer"
     assert "Margin Notes" in consent.consent_text
+
+
+def confirmed_contact(email="slow@example.org"):
+    contact = Contact.objects.create(
+        email=email,
+        status=Contact.Status.SUBSCRIBED,
+        confirmed_at=datetime.datetime.now(datetime.UTC),
+    )
+    SyncJob.objects.create(contact=contact, tags=["newsletter"])
+    return contact
+
+
+def test_a_mailchimp_timeout_is_retried_not_waited_for(fake_mailchimp, settings):
+    settings.MAILCHIMP_TIMEOUT = (1, 0.3)
+    fake_mailchimp.latency = 1.0
+    contact = confirmed_contact()
+    started = time.monotonic()
+    sync_contact.call(contact.pk)
+    assert time.monotonic() - started < 5
+    contact.refresh_from_db()
+    assert contact.sync_state == Contact.SyncState.RETRYING
+    assert "ReadTimeout" in contact.last_sync_error
+    assert SyncAttempt.objects.get().status_code is None
+
+
+def test_a_refused_connection_is_retried(settings):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    settings.MAILCHIMP_API_KEY = "0123456789abcdef0123456789abcdef-us21"
+    settings.MAILCHIMP_AUDIENCE_ID = "list1"
+    settings.MAILCHIMP_API_URL = f"http://127.0.0.1:{closed_port}/3.0"
+    contact = confirmed_contact()
+    sync_contact.call(contact.pk)
+    contact.refresh_from_db()
+    assert contact.sync_state == Contact.SyncState.RETRYING
+    assert "ConnectionError" in contact.last_sync_error
+
+
+def test_mailchimp_429_is_retried(fake_mailchimp):
+    fake_mailchimp.fail_with = 429
+    contact = confirmed_contact()
+    sync_contact.call(contact.pk)
+    contact.refresh_from_db()
+    assert contact.sync_state == Contact.SyncState.RETRYING
+    assert SyncAttempt.objects.get().status_code == 429
