@@ -1,6 +1,5 @@
 """Lead-magnet requests (the form post) and downloads through signed, expiring links."""
 
-from django.conf import settings
 from django.http import FileResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -10,8 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from legal.http import over_rate_limit, same_origin
+from legal.http import same_origin
 from newsletter.signup import Consent, sign_up
+from newsletter.views import rate_limited
 
 from .delivery import read_download_token
 from .forms import LeadMagnetForm
@@ -25,10 +25,8 @@ def request_resource(request, page_id):
     if not same_origin(request):
         return HttpResponseBadRequest("Cross-site requests are refused.")
     page = get_object_or_404(LeadMagnetPage.objects.live(), pk=page_id)
-    if over_rate_limit(request, "signup", *settings.NEWSLETTER_RATE_LIMIT):
-        response = TemplateResponse(request, "newsletter/rate_limited.html", status=429)
-        response["Retry-After"] = str(settings.NEWSLETTER_RATE_LIMIT[1])
-        return response
+    if limited := rate_limited(request):
+        return limited
     form = LeadMagnetForm(request.POST, page=page)
     if not form.is_valid():
         context = page.get_context(request, form=form)

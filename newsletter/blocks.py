@@ -5,6 +5,10 @@ from wagtail import blocks
 from .forms import SignupForm
 
 
+def form_ids(block_id: str) -> str:
+    return f"signup-{block_id[:8]}-%s" if block_id else "id_%s"
+
+
 class NewsletterSignupBlock(blocks.StructBlock):
     heading = blocks.CharBlock(max_length=100, default="Get the letter")
     intro = blocks.TextBlock(required=False, max_length=400)
@@ -27,7 +31,9 @@ class NewsletterSignupBlock(blocks.StructBlock):
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
-        context["form"] = SignupForm(config=value)
         # StreamChild.render puts the block id into the context (Wagtail 8).
-        context["block_id"] = (parent_context or {}).get("id", "")
+        block_id = (parent_context or {}).get("id", "") or ""
+        context["block_id"] = block_id
+        # Field ids unique per block: a page may show its own form and the footer's.
+        context["form"] = SignupForm(config=value, auto_id=form_ids(block_id))
         return context

@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from legal.http import over_rate_limit, same_origin
 
+from .blocks import form_ids
 from .forms import SignupForm
 from .models import NewsletterSettings
 from .signup import Consent, confirm, read_confirmation_token, sign_up
@@ -30,6 +31,15 @@ def find_signup_block(page, block_id: str):
     return None
 
 
+def rate_limited(request):
+    """The friendly 429 page when this address sent too many sign-ups, else None."""
+    if not over_rate_limit(request, "signup", *settings.NEWSLETTER_RATE_LIMIT):
+        return None
+    response = TemplateResponse(request, "newsletter/rate_limited.html", status=429)
+    response["Retry-After"] = str(settings.NEWSLETTER_RATE_LIMIT[1])
+    return response
+
+
 @never_cache
 @csrf_exempt  # origin-checked in same_origin(): the forms sit on cacheable pages
 @require_POST
@@ -45,11 +55,9 @@ def signup(request):
         )
     if config is None:
         return HttpResponseBadRequest("This sign-up form no longer exists; reload the page.")
-    if over_rate_limit(request, "signup", *settings.NEWSLETTER_RATE_LIMIT):
-        response = TemplateResponse(request, "newsletter/rate_limited.html", status=429)
-        response["Retry-After"] = str(settings.NEWSLETTER_RATE_LIMIT[1])
-        return response
-    form = SignupForm(request.POST, config=config)
+    if limited := rate_limited(request):
+        return limited
+    form = SignupForm(request.POST, config=config, auto_id=form_ids(request.POST.get("block", "")))
     if not form.is_valid():
         return TemplateResponse(
             request,

@@ -179,7 +179,8 @@ def test_bad_input_gets_a_message_next_to_the_field_and_stores_nothing(
     response = post(client, signup_form, **overrides)
     assert response.status_code == 400
     html = response.content.decode()
-    assert f'id="id_{field}_error"' in html
+    block_id = signup_form[1].id
+    assert f'id="signup-{block_id[:8]}-{field}_error"' in html
     assert message in html
     assert Contact.objects.count() == SignupConsent.objects.count() == SyncJob.objects.count() == 0
 
@@ -437,3 +438,12 @@ def test_mailchimp_429_is_retried(fake_mailchimp):
     contact.refresh_from_db()
     assert contact.sync_state == Contact.SyncState.RETRYING
     assert SyncAttempt.objects.get().status_code == 429
+
+
+def test_a_page_with_two_sign_up_forms_has_unique_field_ids(client, signup_form):
+    html = client.get("/newsletter/").content.decode()
+    # <template> content is inert and <noscript> is not parsed when scripts run.
+    live = re.sub(r"<(template|noscript)\b.*?</\1>", "", html, flags=re.S)
+    ids = re.findall(r' id="([^"]+)"', live)
+    assert len(ids) == len(set(ids))
+    assert live.count('name="email"') == 2
