@@ -10,6 +10,7 @@ from django_tasks import task
 
 from newsletter.models import Contact
 from newsletter.signup import contact_confirmed
+from newsletter.unsubscribe import list_unsubscribe_headers, unsubscribe_url
 
 from .models import DownloadGrant, LeadMagnetPage
 
@@ -66,9 +67,11 @@ def send_delivery(grant_id: int) -> None:
         "page": grant.page,
         "download_url": base + download_url(grant),
         "valid_days": settings.LEADMAGNET_DOWNLOAD_DAYS,
+        "unsubscribe_url": unsubscribe_url(grant.contact, grant.page.purpose),
     }
     EmailMultiAlternatives(
         subject=f"Your download: {grant.page.title}",
         body=render_to_string("leadmagnets/mail/delivery.txt", context),
         to=[grant.contact.email],
+        headers=list_unsubscribe_headers(grant.contact, grant.page.purpose),
     ).send()

@@ -146,6 +146,25 @@ def upsert_member(contact, tags: list[str]) -> dict:
     return result
 
 
+def resubscribe_member(contact) -> dict:
+    """A contact who unsubscribed and confirmed again: set the status explicitly. Where
+    Mailchimp refuses (compliance state), fall back to its own confirmation (pending)."""
+    mc, list_id, member = client(), settings.MAILCHIMP_AUDIENCE_ID, subscriber_hash(contact.email)
+    body = {"email_address": contact.email, "status_if_new": "subscribed", "status": "subscribed"}
+    try:
+        return call(mc.lists.set_list_member, list_id, member, body, skip_merge_validation="true")
+    except MailchimpError as error:
+        if error.title != "Member In Compliance State":
+            raise
+        return call(
+            mc.lists.set_list_member,
+            list_id,
+            member,
+            {**body, "status": "pending"},
+            skip_merge_validation="true",
+        )
+
+
 def unsubscribe_member(contact) -> None:
     mc = client()
     try:

@@ -46,6 +46,7 @@ class Contact(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
     # GDPR Art. 7(1): how the confirmation happened (time, user agent, truncated address).
     confirmation_proof = models.JSONField(default=dict, blank=True)
     sync_state = models.CharField(
@@ -86,6 +87,8 @@ class SignupConsent(models.Model):
     )
     source_url = models.CharField(max_length=500, blank=True)
     given_at = models.DateTimeField(default=timezone.now)
+    # GDPR Art. 7(3): a withdrawal is recorded like the consent it ends.
+    withdrawn = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-given_at", "-pk"]
@@ -107,6 +110,7 @@ class SyncJob(models.Model):
     class Kind(models.TextChoices):
         UPSERT = "upsert", "Add or update member"
         UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
+        RESUBSCRIBE = "resubscribe", "Subscribe again after a fresh confirmation"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -147,9 +147,10 @@ def confirm(contact_id: int, purposes, *, user_agent: str, remote_addr: str):
     from .tasks import sync_contact
 
     contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
-    if contact is None:
+    if contact is None or contact.status == Contact.Status.CLEANED:
         return None
-    if contact.status == Contact.Status.PENDING:
+    if contact.status in (Contact.Status.PENDING, Contact.Status.UNSUBSCRIBED):
+        returning = contact.status == Contact.Status.UNSUBSCRIBED and contact.is_confirmed
         contact.status = Contact.Status.SUBSCRIBED
         contact.confirmed_at = timezone.now()
         contact.confirmation_proof = {
@@ -160,8 +161,15 @@ def confirm(contact_id: int, purposes, *, user_agent: str, remote_addr: str):
         }
         contact.sync_state = Contact.SyncState.QUEUED
         contact.save()
-        contact.sync_jobs.filter(state=SyncJob.State.QUEUED).update(next_attempt_at=timezone.now())
-        transaction.on_commit(lambda: sync_contact.enqueue(contact.pk))
+        if returning:
+            # Back after an unsubscribe: Mailchimp keeps the member unsubscribed unless told
+            # explicitly, which this fresh confirmation allows.
+            enqueue_sync(contact, kind=SyncJob.Kind.RESUBSCRIBE)
+        else:
+            contact.sync_jobs.filter(state=SyncJob.State.QUEUED).update(
+                next_attempt_at=timezone.now()
+            )
+            transaction.on_commit(lambda: sync_contact.enqueue(contact.pk))
     # Receivers (lead magnets) deliver what the person asked for and return next steps,
     # e.g. {"label": "Download the guide", "url": ...}, shown on the confirmation page.
     responses = contact_confirmed.send(sender=Contact, contact=contact, purposes=list(purposes))

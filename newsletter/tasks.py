@@ -14,6 +14,7 @@ from django_tasks import task
 
 from . import mailchimp
 from .models import Contact, SyncAttempt, SyncJob
+from .unsubscribe import list_unsubscribe_headers, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +39,13 @@ def send_confirmation(contact_id: int, purposes: list[str]) -> None:
         "confirm_url": absolute(reverse("newsletter:confirm", args=[token])),
         "valid_days": settings.NEWSLETTER_CONFIRM_DAYS,
         "asked_for_more": any(purpose != "newsletter" for purpose in purposes),
+        "unsubscribe_url": unsubscribe_url(contact, purposes[0] if purposes else "newsletter"),
     }
     message = EmailMultiAlternatives(
         subject="Please confirm your sign-up",
         body=render_to_string("newsletter/mail/confirm.txt", context),
         to=[contact.email],
+        headers=list_unsubscribe_headers(contact, purposes[0] if purposes else "newsletter"),
     )
     message.send()
 
@@ -96,6 +99,8 @@ def run_job(contact, job) -> bool:
     try:
         if job.kind == SyncJob.Kind.UPSERT:
             mailchimp.upsert_member(contact, sorted(set(contact.tags) | set(job.tags)))
+        elif job.kind == SyncJob.Kind.RESUBSCRIBE:
+            mailchimp.resubscribe_member(contact)
         else:
             mailchimp.unsubscribe_member(contact)
         outcome = "ok"

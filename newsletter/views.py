@@ -16,6 +16,7 @@ from .blocks import form_ids
 from .forms import SignupForm
 from .models import NewsletterSettings
 from .signup import Consent, confirm, read_confirmation_token, sign_up
+from .unsubscribe import request_resubscribe, unsubscribe
 
 BLOCK_TYPE = "newsletter_signup"
 
@@ -108,3 +109,23 @@ def confirm_view(request, token):
     if contact is None:
         return TemplateResponse(request, "newsletter/confirm_invalid.html", status=400)
     return TemplateResponse(request, "newsletter/confirmed.html", {"contact": contact})
+
+
+@never_cache
+@csrf_exempt  # RFC 8058: the one-click POST carries no cookies, so no CSRF check here.
+@require_http_methods(["GET", "POST"])
+def unsubscribe_view(request, token):
+    """GET asks (mail scanners follow links); POST unsubscribes. Valid, invalid and used
+    tokens get the same page, so the link reveals nothing about the list."""
+    if request.method == "GET":
+        return TemplateResponse(request, "newsletter/unsubscribe.html", {"token": token})
+    unsubscribe(token)
+    return TemplateResponse(request, "newsletter/unsubscribed.html", {"token": token})
+
+
+@never_cache
+@csrf_exempt  # same reasoning as unsubscribe_view; it only ever sends a confirmation mail
+@require_POST
+def resubscribe_view(request, token):
+    request_resubscribe(token)
+    return TemplateResponse(request, "newsletter/resubscribe_requested.html")
