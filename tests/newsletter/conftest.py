@@ -1,6 +1,8 @@
 import pytest
 
+from newsletter.views import BLOCK_TYPE
 from tests.fake_mailchimp import FakeMailchimp
+from website.models import StandardPage
 
 
 @pytest.fixture
@@ -11,3 +13,11 @@ def fake_mailchimp(settings):
     settings.MAILCHIMP_API_URL = fake.url
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def signup_form(demo_site):
+    """The demo newsletter page and its sign-up block."""
+    page = StandardPage.objects.get(slug="newsletter")
+    block = next(child for child in page.body if child.block_type == BLOCK_TYPE)
+    return page, block

@@ -13,7 +13,7 @@ from django_recaptcha.client import RecaptchaResponse
 
 from newsletter.forms import STARTED_SALT
 from newsletter.models import Contact
-from tests.newsletter.test_signup import form_data, signup_form  # noqa: F401
+from tests.newsletter.test_signup import form_data
 
 pytestmark = pytest.mark.django_db
 ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
@@ -26,38 +26,38 @@ def captcha_keys(settings):
     settings.RECAPTCHA_DOMAIN = "127.0.0.1:9"  # nothing listens: Google is "unreachable"
 
 
-def post(client, signup_form, **overrides):  # noqa: F811
+def post(client, signup_form, **overrides):
     data = form_data(signup_form, **overrides)
     data["started"] = signing.dumps(int(time.time()) - 30, salt=STARTED_SALT)
     return client.post("/newsletter/signup/", data, **ORIGIN)
 
 
-def test_google_is_not_requested_by_the_page_itself(client, signup_form, captcha_keys):  # noqa: F811
+def test_google_is_not_requested_by_the_page_itself(client, signup_form, captcha_keys):
     html = client.get("/newsletter/").content.decode()
     assert 'data-recaptcha-key="public-test-key"' in html
     assert "newsletter/recaptcha.js" in html
     assert "google.com/recaptcha" not in html  # the script adds it on first input
 
 
-def test_without_keys_there_is_no_captcha_at_all(client, signup_form):  # noqa: F811
+def test_without_keys_there_is_no_captcha_at_all(client, signup_form):
     html = client.get("/newsletter/").content.decode()
     assert "recaptcha" not in html
 
 
-def test_unreachable_google_is_a_form_error_not_a_500(client, signup_form, captcha_keys):  # noqa: F811
+def test_unreachable_google_is_a_form_error_not_a_500(client, signup_form, captcha_keys):
     response = post(client, signup_form, **{"captcha": "token-from-browser"})
     assert response.status_code == 400
     assert "Error verifying reCAPTCHA" in response.content.decode()
     assert Contact.objects.count() == 0
 
 
-def test_missing_token_is_refused(client, signup_form, captcha_keys):  # noqa: F811
+def test_missing_token_is_refused(client, signup_form, captcha_keys):
     response = post(client, signup_form)
     assert response.status_code == 400
     assert Contact.objects.count() == 0
 
 
-def test_a_good_score_signs_up(client, signup_form, captcha_keys):  # noqa: F811
+def test_a_good_score_signs_up(client, signup_form, captcha_keys):
     answer = RecaptchaResponse(is_valid=True, action="signup", extra_data={"score": 0.9})
     with mock.patch("django_recaptcha.fields.client.submit", return_value=answer):
         response = post(client, signup_form, captcha="token-from-browser")
@@ -65,7 +65,7 @@ def test_a_good_score_signs_up(client, signup_form, captcha_keys):  # noqa: F811
     assert Contact.objects.count() == 1
 
 
-def test_a_low_score_is_refused(client, signup_form, captcha_keys):  # noqa: F811
+def test_a_low_score_is_refused(client, signup_form, captcha_keys):
     answer = RecaptchaResponse(is_valid=True, action="signup", extra_data={"score": 0.1})
     with mock.patch("django_recaptcha.fields.client.submit", return_value=answer):
         response = post(client, signup_form, captcha="token-from-browser")

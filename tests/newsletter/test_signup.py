@@ -15,18 +15,9 @@ from legal.models import PolicyVersion
 from newsletter.forms import STARTED_SALT
 from newsletter.models import Contact, SignupConsent, SyncAttempt, SyncJob
 from newsletter.tasks import sync_contact
-from newsletter.views import BLOCK_TYPE
-from website.models import StandardPage
 
 pytestmark = pytest.mark.django_db
 ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
-
-
-@pytest.fixture
-def signup_form(demo_site):
-    page = StandardPage.objects.get(slug="newsletter")
-    block = next(child for child in page.body if child.block_type == BLOCK_TYPE)
-    return page, block
 
 
 def form_data(signup_form, **overrides):

@@ -10,7 +10,7 @@ from django.test import Client
 
 from newsletter.models import Contact, SignupConsent, SyncJob
 from newsletter.unsubscribe import SALT, read_unsubscribe_token, unsubscribe, unsubscribe_token
-from tests.newsletter.test_signup import confirm_link, post, signup_form  # noqa: F401
+from tests.newsletter.test_signup import confirm_link, post
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def local(url: str) -> str:
 
 
 @pytest.fixture
-def member(client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks):  # noqa: F811
+def member(client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         post(client, signup_form)
     with django_capture_on_commit_callbacks(execute=True):
