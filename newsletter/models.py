@@ -11,6 +11,7 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
+from wagtail.search import index
 
 from .blocks import NewsletterSignupBlock
 
@@ -54,6 +55,11 @@ class Contact(models.Model):
     )
     last_sync_error = models.TextField(blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Topics the person chose in the preference centre (Mailchimp interests or tags).
+    topics = models.ManyToManyField("NewsletterTopic", blank=True, related_name="contacts")
+    # An address that was erased on request and signed up again: shown to editors, never
+    # silently re-imported (GDPR Art. 17 suppression).
+    returned_after_erasure = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -86,6 +92,9 @@ class SignupConsent(models.Model):
         "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source_url = models.CharField(max_length=500, blank=True)
+    # The visitor's pseudonymous cookie-consent id at the time (legal.ConsentRecord), so an
+    # access or erasure request can include the cookie decisions made in the same browser.
+    cookie_consent_id = models.CharField(max_length=40, blank=True)
     given_at = models.DateTimeField(default=timezone.now)
     # GDPR Art. 7(3): a withdrawal is recorded like the consent it ends.
     withdrawn = models.BooleanField(default=False)
@@ -111,6 +120,8 @@ class SyncJob(models.Model):
         UPSERT = "upsert", "Add or update member"
         UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
         RESUBSCRIBE = "resubscribe", "Subscribe again after a fresh confirmation"
+        TOPICS = "topics", "Update topics (interests and tags)"
+        ERASE = "erase", "Delete permanently (erasure request)"
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -118,9 +129,16 @@ class SyncJob(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="sync_jobs")
+    # Empty only for an erasure, whose contact is already gone: `payload` then holds the
+    # Mailchimp subscriber hash until the deletion is done.
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="sync_jobs"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.UPSERT)
     tags = models.JSONField(default=list, blank=True)
+    # Kind-specific data: {"topics": {...}} for TOPICS, {"subscriber_hash", "data_request"}
+    # for ERASE.
+    payload = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -168,3 +186,115 @@ class NewsletterSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "newsletter"
+
+
+class NewsletterTopic(index.Indexed, models.Model):
+    """A topic people can choose in the preference centre. In Mailchimp it is an interest
+    (group) when an interest id is set, otherwise a tag `topic:<slug>`."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    mailchimp_interest_id = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The audience's interest id (Audience → Groups); blank: synced as a tag.",
+    )
+    sort_order = models.PositiveIntegerField(default=0)
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        FieldPanel("mailchimp_interest_id"),
+        FieldPanel("sort_order"),
+    ]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = "newsletter topic"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tag(self) -> str:
+        return f"topic:{self.slug}"
+
+
+class Suppression(models.Model):
+    """An erased address, kept only as a keyed hash (GDPR Art. 17(3) and Recital 66: enough
+    to honour the erasure, not enough to read the address back)."""
+
+    email_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=200, default="Erasure request")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email_hash[:12]}… ({self.created_at:%Y-%m-%d})"
+
+
+class DataRequest(models.Model):
+    """The audit log of data-subject requests (GDPR Art. 12(3): answer within a month, and
+    be able to show that it was). Holds no address, only its keyed hash."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", "Access / export (Art. 15, 20)"
+        ERASURE = "erasure", "Erasure (Art. 17)"
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        COMMAND = "command", "Management command"
+        PUBLIC_FORM = "public_form", "Public privacy-request form"
+
+    class Status(models.TextChoices):
+        AWAITING_CONFIRMATION = "awaiting", "Waiting for the person to confirm"
+        DONE = "done", "Done"
+        NOTHING_HELD = "nothing_held", "Nothing held"
+        EXPIRED = "expired", "Not confirmed in time"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AWAITING_CONFIRMATION
+    )
+    email_hash = models.CharField(max_length=64, db_index=True)
+    requested_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # What was done: counts of what was exported or deleted, Mailchimp's part.
+    outcome = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self):
+        when = f"{self.requested_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {when} ({self.get_status_display()})"
+
+
+class WebhookEvent(models.Model):
+    """A Mailchimp webhook delivery, kept to apply each event once: Mailchimp retries for
+    about 75 minutes and the payload carries no event id."""
+
+    dedupe_key = models.CharField(max_length=64, unique=True)
+    event_type = models.CharField(max_length=20)
+    subscriber_hash = models.CharField(max_length=32, blank=True)
+    fired_at = models.CharField(max_length=30, blank=True)
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    deliveries = models.PositiveIntegerField(default=1)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.event_type} {self.fired_at}"
