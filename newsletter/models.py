@@ -5,9 +5,11 @@ A sign-up stores all three in one transaction before anything that can fail runs
 loses a sign-up.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
@@ -20,6 +22,17 @@ def normalise_email(email: str) -> str:
     """The key an address is unique by: trimmed and lower-cased (Mailchimp's subscriber
     hash is the MD5 of the same form)."""
     return email.strip().lower()
+
+
+def email_hashes(email: str) -> list[str]:
+    """Keyed hashes of an address under SECRET_KEY and each of SECRET_KEY_FALLBACKS, newest
+    first: suppressions and request logs match the address without storing it, and still
+    match after a key rotation."""
+    key = normalise_email(email)
+    return [
+        salted_hmac("newsletter.email-hash.v1", key, secret=secret, algorithm="sha256").hexdigest()
+        for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    ]
 
 
 class Contact(models.Model):
@@ -236,6 +249,16 @@ class Suppression(models.Model):
 
     def __str__(self):
         return f"{self.email_hash[:12]}… ({self.created_at:%Y-%m-%d})"
+
+    @classmethod
+    def covers(cls, email: str) -> bool:
+        return cls.objects.filter(email_hash__in=email_hashes(email)).exists()
+
+    @classmethod
+    def add(cls, email: str, reason: str = "Erasure request") -> "Suppression":
+        if cls.covers(email):
+            return cls.objects.filter(email_hash__in=email_hashes(email)).first()
+        return cls.objects.create(email_hash=email_hashes(email)[0], reason=reason)
 
 
 class DataRequest(models.Model):
