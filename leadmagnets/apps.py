@@ -8,4 +8,4 @@ class LeadmagnetsConfig(AppConfig):
     verbose_name = "Lead magnets"
 
     def ready(self):
-        from . import delivery  # noqa: F401  (connects the confirmation receiver)
+        from . import delivery, privacy  # noqa: F401  (connect the signal receivers)

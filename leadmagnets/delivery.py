@@ -9,6 +9,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from newsletter.models import Contact
+from newsletter.preferences import preferences_url
 from newsletter.signup import contact_confirmed
 from newsletter.unsubscribe import list_unsubscribe_headers, unsubscribe_url
 
@@ -68,6 +69,7 @@ def send_delivery(grant_id: int) -> None:
         "download_url": base + download_url(grant),
         "valid_days": settings.LEADMAGNET_DOWNLOAD_DAYS,
         "unsubscribe_url": unsubscribe_url(grant.contact, grant.page.purpose),
+        "preferences_url": preferences_url(grant.contact),
     }
     EmailMultiAlternatives(
         subject=f"Your download: {grant.page.title}",

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from legal.http import same_origin
 from newsletter.signup import Consent, sign_up
-from newsletter.views import rate_limited
+from newsletter.views import cookie_consent_id, rate_limited
 
 from .delivery import read_download_token
 from .forms import LeadMagnetForm
@@ -47,6 +47,7 @@ def request_resource(request, page_id):
         source_page=page,
         source_url=page.url or "",
         always_confirm=True,
+        cookie_consent_id=cookie_consent_id(request),
     )
     return HttpResponseRedirect(reverse("newsletter:check_inbox"), status=303)
 

@@ -81,3 +81,33 @@ class SignupForm(forms.Form):
                 code="too_fast",
             )
         return cleaned
+
+
+class TopicChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        from .preferences import topic_text
+
+        # The label is the stored consent text, word for word.
+        return topic_text(obj)
+
+
+class PreferencesForm(forms.Form):
+    """The preference centre: the newsletter switch and one checkbox per topic."""
+
+    newsletter = forms.BooleanField(required=False)
+    topics = TopicChoiceField(
+        queryset=None,
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Topics",
+    )
+
+    def __init__(self, *args, **kwargs):
+        # Imported here: models imports this module (through blocks).
+        from .models import NewsletterTopic
+        from .preferences import NEWSLETTER_TEXT
+
+        super().__init__(*args, **kwargs)
+        self.fields["newsletter"].label = NEWSLETTER_TEXT
+        self.fields["topics"].queryset = NewsletterTopic.objects.all()

@@ -177,3 +177,92 @@ def unsubscribe_member(contact) -> None:
     except MailchimpError as error:
         if error.status != 404:  # not a member: nothing to unsubscribe
             raise
+
+
+def delete_member_permanently(member_hash: str) -> bool:
+    """GDPR Art. 17(1), 28(3)(g): the processor erases the member too. Unlike archiving,
+    this cannot be undone and Mailchimp refuses to re-import the address afterwards.
+
+    Takes the subscriber hash because the address itself is already erased here. Returns
+    False when Mailchimp holds no such member (404: never synced, or already deleted).
+    """
+    mc = client()
+    try:
+        call(mc.lists.delete_list_member_permanent, settings.MAILCHIMP_AUDIENCE_ID, member_hash)
+    except MailchimpError as error:
+        if error.status == 404:
+            return False
+        raise
+    return True
+
+
+def update_topics(contact, topics: dict[str, bool]) -> None:
+    """Bring the preference centre's topic choices ({slug: chosen}) to Mailchimp. A topic
+    with an interest id is an interest (group), any other the tag `topic:<slug>`. Only the
+    changed topics are sent: Mailchimp leaves unsent interests and tags as they are
+    (mailchimp.md §3)."""
+    from .models import NewsletterTopic
+
+    interest_ids = dict(
+        NewsletterTopic.objects.filter(slug__in=topics).values_list("slug", "mailchimp_interest_id")
+    )
+    changes = sorted(topics.items())
+    interests = {interest_ids[slug]: on for slug, on in changes if interest_ids.get(slug)}
+    tags = [
+        {"name": f"topic:{slug}", "status": "active" if on else "inactive"}
+        for slug, on in changes
+        if not interest_ids.get(slug)  # also a topic deleted since: its tag is all we know
+    ]
+    mc, list_id, member = client(), settings.MAILCHIMP_AUDIENCE_ID, subscriber_hash(contact.email)
+    if interests:
+        call(mc.lists.update_list_member, list_id, member, {"interests": interests})
+    if tags:
+        call(
+            mc.lists.update_list_member_tags,
+            list_id,
+            member,
+            {"tags": tags, "is_syncing": False},
+        )
+
+
+# Reading members back (webhooks, nightly reconciliation): what Mailchimp holds now.
+MEMBER_FIELDS = ["email_address", "status", "merge_fields", "last_changed", "timestamp_opt"]
+
+
+def get_member(email_or_hash: str) -> dict | None:
+    """The audience's member as Mailchimp holds it now, or None when it has no such member.
+
+    Always by subscriber hash: the client rewrites "server" anywhere in the URL, so a raw
+    address like observer@… would be mangled (mailchimp.md §2.2).
+    """
+    key = email_or_hash.strip().lower()
+    if not (len(key) == 32 and all(char in "0123456789abcdef" for char in key)):
+        key = subscriber_hash(email_or_hash)
+    mc = client()
+    try:
+        return call(
+            mc.lists.get_list_member,
+            settings.MAILCHIMP_AUDIENCE_ID,
+            key,
+            fields=MEMBER_FIELDS,
+        )
+    except MailchimpError as error:
+        if error.status == 404:
+            return None
+        raise
+
+
+def list_members(*, offset: int, count: int) -> dict:
+    """One page of the audience: {"members": [...], "total_items": n}. `count` ≤ 1000."""
+    mc = client()
+    result = call(
+        mc.lists.get_list_members_info,
+        settings.MAILCHIMP_AUDIENCE_ID,
+        count=count,
+        offset=offset,
+        fields=[*(f"members.{field}" for field in MEMBER_FIELDS), "total_items"],
+    )
+    return {
+        "members": list(result.get("members") or []),
+        "total_items": int(result.get("total_items") or 0),
+    }

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from legal.models import LegalKind, PolicyVersion
 
-from .models import Contact, SignupConsent, SyncJob, normalise_email
+from .models import Contact, SignupConsent, Suppression, SyncJob, normalise_email
 
 CONFIRM_SALT = "newsletter.confirm.v1"
 # Sent after a contact confirms; lead magnets listen to deliver their resource.
@@ -45,12 +45,14 @@ def sign_up(
     source_page=None,
     source_url="",
     always_confirm=False,
+    cookie_consent_id="",
 ):
     """Store the contact, one consent record per purpose and the sync job in one
     transaction, and schedule the confirmation mail once it commits.
 
     `always_confirm` asks even a subscribed contact to confirm (a lead magnet is delivered
-    only to someone who proves the address is theirs).
+    only to someone who proves the address is theirs). `cookie_consent_id` is the visitor's
+    pseudonymous cookie-consent id, kept so access and erasure requests reach those records.
 
     Returns (contact, mail_scheduled). The caller answers the same either way, so nobody can
     tell from the response whether an address was already on the list.
@@ -66,6 +68,10 @@ def sign_up(
             "phone": phone,
         },
     )
+    if created and Suppression.covers(email):
+        # GDPR Art. 17: an erased address that comes back is kept apart for an editor to
+        # see; Mailchimp itself refuses to re-import it ("Forgotten Email Not Subscribed").
+        contact.returned_after_erasure = True
     if not created and contact.status == Contact.Status.PENDING:
         # Still unconfirmed: the newest details win.
         contact.first_name, contact.last_name = first_name, last_name or contact.last_name
@@ -80,6 +86,7 @@ def sign_up(
             privacy_version=privacy,
             source_page=source_page,
             source_url=source_url[:500],
+            cookie_consent_id=cookie_consent_id[:40],
         )
     contact.tags = sorted(set(contact.tags) | set(tags))
     mail_due = _confirmation_due(contact, always_confirm)
@@ -105,12 +112,12 @@ def _confirmation_due(contact, always_confirm=False) -> bool:
     return timezone.now() - contact.confirmation_sent_at >= interval
 
 
-def enqueue_sync(contact, *, tags=(), kind=SyncJob.Kind.UPSERT):
+def enqueue_sync(contact, *, tags=(), kind=SyncJob.Kind.UPSERT, payload=None):
     """Add a job to the outbox; the worker picks it up once the transaction commits."""
-    from .tasks import sync_contact
+    from .tasks import HELD_UNTIL_CONFIRMED, sync_contact
 
-    job = SyncJob.objects.create(contact=contact, kind=kind, tags=list(tags))
-    if contact.is_confirmed or kind != SyncJob.Kind.UPSERT:
+    job = SyncJob.objects.create(contact=contact, kind=kind, tags=list(tags), payload=payload or {})
+    if contact.is_confirmed or kind not in HELD_UNTIL_CONFIRMED:
         Contact.objects.filter(pk=contact.pk).update(sync_state=Contact.SyncState.QUEUED)
         transaction.on_commit(lambda: sync_contact.enqueue(contact.pk))
     return job

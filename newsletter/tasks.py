@@ -13,13 +13,17 @@ from django.utils import timezone
 from django_tasks import task
 
 from . import mailchimp
+from .inbound import apply_webhook_event  # noqa: F401 (the worker's tasks, all in one place)
 from .models import Contact, SyncAttempt, SyncJob
+from .preferences import preferences_url
 from .unsubscribe import list_unsubscribe_headers, unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
 # Retry temporary failures with exponential backoff and full jitter, for up to 24 hours.
 RETRY_WINDOW = timezone.timedelta(hours=24)
+# Before the double opt-in the person is no member in Mailchimp: these wait for confirmation.
+HELD_UNTIL_CONFIRMED = (SyncJob.Kind.UPSERT, SyncJob.Kind.TOPICS)
 
 
 def absolute(path: str) -> str:
@@ -40,6 +44,7 @@ def send_confirmation(contact_id: int, purposes: list[str]) -> None:
         "valid_days": settings.NEWSLETTER_CONFIRM_DAYS,
         "asked_for_more": any(purpose != "newsletter" for purpose in purposes),
         "unsubscribe_url": unsubscribe_url(contact, purposes[0] if purposes else "newsletter"),
+        "preferences_url": preferences_url(contact),
     }
     message = EmailMultiAlternatives(
         subject="Please confirm your sign-up",
@@ -73,7 +78,7 @@ def sync_contact(contact_id: int) -> None:
         for job in contact.sync_jobs.filter(
             state__in=[SyncJob.State.QUEUED, SyncJob.State.RETRYING]
         ).order_by("pk"):
-            if job.kind == SyncJob.Kind.UPSERT and not contact.is_confirmed:
+            if job.kind in HELD_UNTIL_CONFIRMED and not contact.is_confirmed:
                 continue  # held until the double opt-in is confirmed
             if job.next_attempt_at > timezone.now():
                 schedule(contact.pk, job.next_attempt_at)
@@ -93,6 +98,40 @@ def schedule(contact_id: int, when) -> None:
         transaction.on_commit(lambda: sync_contact.using(run_after=when).enqueue(contact_id))
 
 
+@task()
+def erase_member(job_id: int) -> None:
+    """Carry an erasure to Mailchimp (GDPR Art. 28(3)(g)) through the outbox: retried with
+    backoff like any sync job. The contact is already gone; the job holds only the
+    subscriber hash, and only until Mailchimp has deleted the member."""
+    from .privacy import record_mailchimp_erasure
+
+    if not mailchimp.is_configured():
+        return  # the job stays queued until sync is configured again
+    with transaction.atomic():
+        job = (
+            SyncJob.objects.select_for_update(skip_locked=True)
+            .filter(
+                pk=job_id,
+                contact=None,
+                kind=SyncJob.Kind.ERASE,
+                state__in=[SyncJob.State.QUEUED, SyncJob.State.RETRYING],
+            )
+            .first()
+        )
+        if job is None:
+            return
+        if job.next_attempt_at > timezone.now():
+            schedule_erasure(job.pk, job.next_attempt_at)
+            return
+        run_job(None, job)
+        record_mailchimp_erasure(job)
+
+
+def schedule_erasure(job_id: int, when) -> None:
+    if erase_member.get_backend().supports_defer:
+        transaction.on_commit(lambda: erase_member.using(run_after=when).enqueue(job_id))
+
+
 def run_job(contact, job) -> bool:
     started = time.monotonic()
     status_code, error = None, ""
@@ -101,6 +140,11 @@ def run_job(contact, job) -> bool:
             mailchimp.upsert_member(contact, sorted(set(contact.tags) | set(job.tags)))
         elif job.kind == SyncJob.Kind.RESUBSCRIBE:
             mailchimp.resubscribe_member(contact)
+        elif job.kind == SyncJob.Kind.TOPICS:
+            mailchimp.update_topics(contact, job.payload.get("topics", {}))
+        elif job.kind == SyncJob.Kind.ERASE:
+            found = mailchimp.delete_member_permanently(job.payload["subscriber_hash"])
+            job.payload["member_found"] = found
         else:
             mailchimp.unsubscribe_member(contact)
         outcome = "ok"
@@ -124,6 +168,9 @@ def run_job(contact, job) -> bool:
         job.state, job.last_error = SyncJob.State.RETRYING, error
         job.next_attempt_at = now + timezone.timedelta(seconds=backoff_seconds(job.attempts))
         job.save()
+        if contact is None:  # an erasure: its contact is already gone
+            schedule_erasure(job.pk, job.next_attempt_at)
+            return False
         contact.sync_state, contact.last_sync_error = Contact.SyncState.RETRYING, error
         contact.save(update_fields=["sync_state", "last_sync_error"])
         schedule(contact.pk, job.next_attempt_at)
@@ -131,6 +178,9 @@ def run_job(contact, job) -> bool:
     reason = error if outcome == "failed" else f"Gave up after 24 hours: {error}"
     job.state, job.finished_at, job.last_error = SyncJob.State.FAILED, now, reason
     job.save()
+    if contact is None:
+        logger.warning("Mailchimp erasure job %s failed: %s", job.pk, reason)
+        return False
     contact.sync_state, contact.last_sync_error = Contact.SyncState.FAILED, reason
     contact.save(update_fields=["sync_state", "last_sync_error"])
     logger.warning("Mailchimp sync of contact %s failed: %s", contact.pk, reason)

@@ -10,13 +10,22 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.fields import StreamField
 from wagtail.models import Page
 
+from legal.consent import read_state
 from legal.http import over_rate_limit, same_origin
 
 from .blocks import form_ids
-from .forms import SignupForm
-from .models import NewsletterSettings
+from .forms import PreferencesForm, SignupForm
+from .models import Contact, NewsletterSettings
+from .preferences import (
+    contact_for_token,
+    leave_everything,
+    masked_address,
+    preferences_token,
+    receives_newsletter,
+    update_preferences,
+)
 from .signup import Consent, confirm, read_confirmation_token, sign_up
-from .unsubscribe import request_resubscribe, unsubscribe
+from .unsubscribe import read_unsubscribe_token, request_resubscribe, unsubscribe
 
 BLOCK_TYPE = "newsletter_signup"
 
@@ -30,6 +39,13 @@ def find_signup_block(page, block_id: str):
                 if child.id == block_id and child.block_type == BLOCK_TYPE:
                     return child.value
     return None
+
+
+def cookie_consent_id(request) -> str:
+    """The visitor's pseudonymous cookie-consent id, if the banner was answered: stored with
+    the sign-up so a later access or erasure request finds those consent records too."""
+    state = read_state(request)
+    return state["id"] if state else ""
 
 
 def rate_limited(request):
@@ -81,6 +97,7 @@ def signup(request):
         tags=["newsletter"],
         source_page=page,
         source_url=(page.url or "") if page else "footer",
+        cookie_consent_id=cookie_consent_id(request),
     )
     # The same answer whether the address is new, pending or subscribed: nobody can probe
     # the list through this form.
@@ -129,3 +146,62 @@ def unsubscribe_view(request, token):
 def resubscribe_view(request, token):
     request_resubscribe(token)
     return TemplateResponse(request, "newsletter/resubscribe_requested.html")
+
+
+def preferences_invalid(request):
+    """One neutral answer for forged, damaged and outdated links: nothing is changed and
+    nothing is revealed about the list."""
+    return TemplateResponse(request, "newsletter/preferences_invalid.html", status=400)
+
+
+@never_cache  # reached from mail, shows one person's choices: never stored by any cache
+@require_http_methods(["GET", "POST"])
+def preferences_view(request, token):
+    """The preference centre. A normal CSRF-protected form: unlike the one-click unsubscribe,
+    nobody posts to it without first loading it in a browser."""
+    contact = contact_for_token(token)
+    if contact is None:
+        return preferences_invalid(request)
+    changes, status = None, 200
+    leaving = request.method == "POST" and request.POST.get("action") == "leave"
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if leaving:
+            changes = leave_everything(contact)
+        elif form.is_valid():
+            changes = update_preferences(
+                contact,
+                newsletter=form.cleaned_data["newsletter"],
+                topics=form.cleaned_data["topics"],
+            )
+        else:
+            status = 400
+        contact.refresh_from_db()
+    if status == 200:
+        form = PreferencesForm(
+            initial={
+                "newsletter": receives_newsletter(contact),
+                "topics": list(contact.topics.values_list("slug", flat=True)),
+            }
+        )
+    context = {
+        "contact": contact,
+        "address": masked_address(contact.email),
+        "form": form,
+        "changes": changes,
+        "left": leaving,
+    }
+    return TemplateResponse(request, "newsletter/preferences.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def preferences_from_unsubscribe(request, token):
+    """From the unsubscribed page to the preference centre. The page links here with its
+    own token, so it stays the same for valid and invalid links."""
+    data = read_unsubscribe_token(token)
+    contact = data and Contact.objects.filter(pk=data["c"]).first()
+    if not contact:
+        return preferences_invalid(request)
+    url = reverse("newsletter:preferences", args=[preferences_token(contact)])
+    return HttpResponseRedirect(url, status=303)

@@ -246,6 +246,18 @@ NEWSLETTER_MIN_FILL_SECONDS = int(os.environ.get("NEWSLETTER_MIN_FILL_SECONDS", 
 LEADMAGNET_DOWNLOAD_DAYS = int(os.environ.get("LEADMAGNET_DOWNLOAD_DAYS", "7"))
 # Sign-up posts per client address and window (seconds); more get a friendly 429 page.
 NEWSLETTER_RATE_LIMIT = (int(os.environ.get("NEWSLETTER_RATE_LIMIT", "10")), 600)
+# Retention, applied by `manage.py apply_retention` (daily from cron), in days. Sign-ups never
+# confirmed are deleted after NEWSLETTER_UNCONFIRMED_DAYS (default 30).
+NEWSLETTER_UNCONFIRMED_DAYS = int(os.environ.get("NEWSLETTER_UNCONFIRMED_DAYS", "30"))
+# The confirming request's user agent and network are dropped after REQUEST_METADATA_DAYS
+# (default 90); the time of the confirmation stays as proof.
+REQUEST_METADATA_DAYS = int(os.environ.get("REQUEST_METADATA_DAYS", "90"))
+# Sync history (every attempt, and finished outbox jobs) after SYNC_HISTORY_RETENTION_DAYS
+# (default 180); queued and retrying jobs are never deleted.
+SYNC_HISTORY_RETENTION_DAYS = int(os.environ.get("SYNC_HISTORY_RETENTION_DAYS", "180"))
+# Mailchimp webhook deliveries (kept to apply each event once) after
+# WEBHOOK_EVENT_RETENTION_DAYS (default 30; Mailchimp retries for about 75 minutes).
+WEBHOOK_EVENT_RETENTION_DAYS = int(os.environ.get("WEBHOOK_EVENT_RETENTION_DAYS", "30"))
 
 # Unset keys: reCAPTCHA is off; the honeypot and timing check stay on.
 RECAPTCHA_PUBLIC_KEY = os.environ.get("RECAPTCHA_PUBLIC_KEY", "")

@@ -30,7 +30,7 @@ from wagtail.rich_text import RichText
 
 from leadmagnets.models import LeadMagnetPage
 from legal.models import ImpressumPage, LegalKind, PolicyPage, ServiceCookie, ThirdPartyService
-from newsletter.models import NewsletterSettings
+from newsletter.models import NewsletterSettings, NewsletterTopic
 from website.demo import legal_texts
 from website.models import ContactFormField, ContactPage, HomePage, SiteSettings, StandardPage
 
@@ -146,6 +146,27 @@ COOKIE_GROUPS = [
 ]
 
 
+# Topics readers can choose in the preference centre (synced as tags topic:<slug> until an
+# editor enters Mailchimp interest ids).
+NEWSLETTER_TOPICS = [
+    {
+        "slug": "studio-notes",
+        "name": "Studio notes",
+        "description": "What is on the drawing table: materials, mistakes, work in progress.",
+    },
+    {
+        "slug": "new-guides",
+        "name": "New guides",
+        "description": "A short note when a new free guide or exercise sheet is ready.",
+    },
+    {
+        "slug": "drawing-walks",
+        "name": "Drawing walks",
+        "description": "Dates of sketching walks in Leipzig and online sessions.",
+    },
+]
+
+
 class Command(BaseCommand):
     help = (
         "Load the demo site (home, about, contact, legal pages with versions, services "
@@ -172,6 +193,7 @@ class Command(BaseCommand):
         self.ensure_legal_review_workflow(legal_pages.values())
         self.ensure_settings(home, legal_pages)
         self.ensure_footer_signup(home)
+        self.ensure_newsletter_topics()
         self.stdout.write(self.style.SUCCESS("Demo content ready."))
 
     # --- steps ------------------------------------------------------------------------------
@@ -492,6 +514,13 @@ class Command(BaseCommand):
         ]
         site_newsletter.save()
         self.report(True, "footer sign-up form")
+
+    def ensure_newsletter_topics(self) -> None:
+        for order, spec in enumerate(NEWSLETTER_TOPICS):
+            _topic, created = NewsletterTopic.objects.get_or_create(
+                slug=spec["slug"], defaults={**spec, "sort_order": order}
+            )
+            self.report(created, f"newsletter topic '{spec['name']}'")
 
     def ensure_settings(self, home: HomePage, placeholders: dict[str, Page]) -> None:
         site = Site.objects.get(root_page=home)

@@ -1,0 +1,150 @@
+"""Compare the Mailchimp audience with the contacts here and fix what differs; run nightly.
+
+Webhooks bring most changes within minutes; this catches the ones lost on the way (the site
+down for longer than Mailchimp's 75 minutes of retries, a disabled webhook, a failed re-read).
+Withdrawal wins in both directions: an unsubscribe or bounce in Mailchimp is applied here,
+an unsubscribe here is sent to Mailchimp, and a subscribed state never re-subscribes anyone.
+"""
+
+from collections import Counter
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from newsletter import mailchimp
+from newsletter.inbound import IN_FLIGHT, RECONCILE_SOURCE, SUBSCRIBING_JOBS, apply_member
+from newsletter.models import Contact, SyncJob, normalise_email
+from newsletter.signup import enqueue_sync
+
+WITHDRAWN_IN_MAILCHIMP = {"unsubscribed", "cleaned"}
+# Mailchimp's pending members get its confirmation mail: also too much after an unsubscribe.
+ON_THE_LIST_IN_MAILCHIMP = {"subscribed", "pending"}
+
+
+class Command(BaseCommand):
+    help = (
+        "Compare the Mailchimp audience with local contacts: apply Mailchimp's unsubscribes "
+        "and bounces here, queue unsubscribes and missing members for Mailchimp."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report the differences, change nothing."
+        )
+        parser.add_argument(
+            "--page-size", type=int, default=500, help="Members per API call (1–1000)."
+        )
+
+    def handle(self, *args, dry_run, page_size, **options):
+        if not mailchimp.is_configured():
+            raise CommandError(
+                "Mailchimp sync is off (MAILCHIMP_API_KEY or MAILCHIMP_AUDIENCE_ID is unset): "
+                "nothing to reconcile."
+            )
+        if not 1 <= page_size <= 1000:
+            raise CommandError("--page-size must be between 1 and 1000 (Mailchimp's limit).")
+        self.dry_run, self.verbosity, self.counts = dry_run, options["verbosity"], Counter()
+        seen: set[str] = set()
+        offset = page_number = 0
+        while True:
+            try:
+                page = mailchimp.list_members(offset=offset, count=page_size)
+            except mailchimp.MailchimpError as error:
+                # Without the whole audience nothing can be called missing: stop here.
+                raise CommandError(
+                    f"Reading Mailchimp failed at offset {offset}: {error}"
+                ) from error
+            members = page["members"]
+            if not members:
+                break
+            page_number += 1
+            found = self.reconcile_page(members, seen)
+            self.stdout.write(
+                f"Page {page_number}: members {offset + 1}–{offset + len(members)} of "
+                f"{page['total_items']}, {found} difference(s)."
+            )
+            offset += len(members)
+            if offset >= page["total_items"]:
+                break
+        self.reconcile_missing(seen)
+        self.stdout.write(self.summary(len(seen)))
+
+    def reconcile_page(self, members: list[dict], seen: set[str]) -> int:
+        by_key = {normalise_email(str(m.get("email_address") or "")): m for m in members}
+        seen.update(by_key)
+        found = 0
+        for contact in Contact.objects.filter(email_key__in=by_key).order_by("pk"):
+            member = by_key[contact.email_key]
+            status = member.get("status")
+            if status in WITHDRAWN_IN_MAILCHIMP and contact.status == Contact.Status.SUBSCRIBED:
+                found += 1
+                self.apply_here(contact, member)
+            elif (
+                status in ON_THE_LIST_IN_MAILCHIMP and contact.status == Contact.Status.UNSUBSCRIBED
+            ):
+                found += 1
+                self.queue(contact, SyncJob.Kind.UNSUBSCRIBE, f"{status} in Mailchimp")
+        return found
+
+    def reconcile_missing(self, seen: set[str]) -> None:
+        """Confirmed subscribers Mailchimp does not know (a lost or failed sync). A member
+        skipped because the audience shifted while paging only costs a harmless upsert."""
+        subscribed = Contact.objects.filter(
+            status=Contact.Status.SUBSCRIBED, confirmed_at__isnull=False
+        ).order_by("pk")
+        for contact in subscribed.iterator():
+            if contact.email_key in seen:
+                continue
+            if contact.returned_after_erasure:
+                # Mailchimp refuses erased addresses ("Forgotten Email Not Subscribed").
+                self.note(contact, "missing in Mailchimp, erased there before: left alone")
+                self.counts["left alone"] += 1
+                continue
+            last_job = contact.sync_jobs.order_by("-pk").first()
+            if last_job and last_job.state == SyncJob.State.FAILED:
+                # Shown on the sync screen with its reason; queueing it nightly fixes nothing.
+                self.note(contact, f"missing in Mailchimp, last sync failed: {last_job.last_error}")
+                self.counts["left alone"] += 1
+                continue
+            self.queue(contact, SyncJob.Kind.UPSERT, "missing in Mailchimp")
+
+    def apply_here(self, contact, member) -> None:
+        status = member.get("status")
+        if self.dry_run:
+            self.note(contact, f"{status} in Mailchimp: would be {status} here")
+            self.counts[f"{status} here"] += 1
+            return
+        with transaction.atomic():
+            outcome = apply_member(member, source=RECONCILE_SOURCE)
+        self.note(contact, f"{status} in Mailchimp: {outcome}")
+        self.counts[f"{status} here" if outcome == status else "left alone"] += 1
+
+    def queue(self, contact, kind, reason: str) -> None:
+        kinds = SUBSCRIBING_JOBS if kind == SyncJob.Kind.UPSERT else [kind]
+        if contact.sync_jobs.filter(state__in=IN_FLIGHT, kind__in=kinds).exists():
+            self.note(contact, f"{reason}: a {kind} job is already queued")
+            self.counts["already queued"] += 1
+            return
+        self.note(contact, f"{reason}: {'would queue' if self.dry_run else 'queued'} {kind}")
+        self.counts[f"{kind} queued"] += 1
+        if not self.dry_run:
+            with transaction.atomic():
+                enqueue_sync(contact, kind=kind)
+
+    def note(self, contact, text: str) -> None:
+        # Contact ids, not addresses: cron output ends up in mailboxes and log files.
+        if self.verbosity >= 2:
+            self.stdout.write(f"  contact {contact.pk}: {text}")
+
+    def summary(self, members: int) -> str:
+        labels = [
+            ("unsubscribed here", "unsubscribed here"),
+            ("cleaned here", "marked cleaned here"),
+            ("unsubscribe queued", "unsubscribe job(s) queued for Mailchimp"),
+            ("upsert queued", "upsert job(s) queued for Mailchimp"),
+            ("already queued", "already queued"),
+            ("left alone", "left alone"),
+        ]
+        parts = ", ".join(f"{self.counts[key]} {label}" for key, label in labels)
+        prefix = "Dry run, nothing changed: " if self.dry_run else "Done: "
+        return f"{prefix}{members} Mailchimp member(s) compared; {parts}."

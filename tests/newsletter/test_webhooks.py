@@ -1,0 +1,388 @@
+"""Mailchimp webhooks: a secret path, the payload only a hint, each event applied once."""
+
+import datetime
+from urllib.parse import urlencode
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from newsletter.inbound import apply_webhook_event
+from newsletter.models import Contact, SignupConsent, Suppression, SyncJob, WebhookEvent
+from tests.fake_mailchimp import subscriber_hash
+from tests.newsletter.test_signup import confirm_link, post
+from tests.newsletter.test_unsubscribe import local, unsubscribe_link
+
+pytestmark = pytest.mark.django_db
+SECRET = "webhook-secret-for-tests-0123456789"
+DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def webhook_secret(settings):
+    settings.MAILCHIMP_WEBHOOK_SECRET = SECRET
+
+
+def webhook_path(secret: str = SECRET) -> str:
+    return f"/newsletter/webhooks/mailchimp/{secret}/"
+
+
+def subscribe(client, signup_form, capture, email="ada@example.org", first_name="Ada"):
+    """Sign up and confirm through the site: a subscribed member here and in the fake."""
+    with capture(execute=True):
+        post(client, signup_form, email=email, first_name=first_name)
+    with capture(execute=True):
+        client.post(local(confirm_link(mail.outbox[-1])))
+    return Contact.objects.get(email_key=email.lower())
+
+
+def deliver(payload, capture, secret: str = SECRET):
+    """Mailchimp's POST: form-encoded, no cookies, no CSRF token."""
+    with capture(execute=True):
+        return Client(enforce_csrf_checks=True).post(
+            webhook_path(secret),
+            urlencode(payload),
+            content_type="application/x-www-form-urlencoded",
+        )
+
+
+def member_reads(fake, email) -> int:
+    return fake.count("GET", subscriber_hash(email))
+
+
+@pytest.fixture
+def synced(fake_mailchimp):
+    """A subscribed contact on both sides, stored directly (for tests about refusals)."""
+    contact = Contact.objects.create(
+        email="ada@example.org",
+        status=Contact.Status.SUBSCRIBED,
+        confirmed_at=timezone.now(),
+        sync_state=Contact.SyncState.SYNCED,
+    )
+    fake_mailchimp.set_status("list1", contact.email, "subscribed")
+    return contact
+
+
+@pytest.mark.django_db(transaction=True)
+def test_webhook_unsubscribe_is_applied_once_when_delivered_three_times(
+    live_server, client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    # The person used the unsubscribe link in a Mailchimp campaign; Mailchimp then retries
+    # its webhook, as it does when an answer is slow or lost.
+    fake_mailchimp.set_status("list1", contact.email, "unsubscribed")
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", contact.email)
+    for _ in range(3):
+        assert fake_mailchimp.deliver_webhook(live_server.url + webhook_path(), payload) == (
+            200,
+            "ok",
+        )
+
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.UNSUBSCRIBED
+    assert contact.unsubscribed_at is not None
+    withdrawal = SignupConsent.objects.get(withdrawn=True)
+    assert withdrawal.source_url == "mailchimp-webhook"
+    event = WebhookEvent.objects.get()
+    assert event.deliveries == 3
+    assert event.applied_at is not None and event.outcome == "unsubscribed"
+    assert event.subscriber_hash == subscriber_hash(contact.email)
+    assert member_reads(fake_mailchimp, contact.email) == 1  # re-read once, not trusted
+    # No echo: nothing goes back to Mailchimp.
+    assert not SyncJob.objects.filter(kind=SyncJob.Kind.UNSUBSCRIBE).exists()
+    assert fake_mailchimp.count("PATCH") == 0
+
+
+def test_without_a_configured_secret_the_endpoint_is_not_found(
+    settings, synced, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    settings.MAILCHIMP_WEBHOOK_SECRET = ""
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", synced.email)
+    assert Client().get(webhook_path("")).status_code == 404
+    assert Client().get(webhook_path("anything")).status_code == 404
+    assert (
+        deliver(payload, django_capture_on_commit_callbacks, secret="anything").status_code == 404
+    )
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "secret", ["wrong", SECRET[:-1], SECRET + "x", SECRET.upper(), "webhook-secret-for-tests"]
+)
+def test_a_wrong_secret_is_not_found_and_touches_nothing(
+    secret, synced, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    fake_mailchimp.set_status("list1", synced.email, "unsubscribed")
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", synced.email)
+    response = deliver(payload, django_capture_on_commit_callbacks, secret=secret)
+    assert response.status_code == 404  # never 410: Mailchimp would disable the webhook
+    assert Client().get(webhook_path(secret)).status_code == 404
+    assert not WebhookEvent.objects.exists()
+    synced.refresh_from_db()
+    assert synced.status == Contact.Status.SUBSCRIBED
+    assert member_reads(fake_mailchimp, synced.email) == 0
+
+
+def test_mailchimps_validation_request_gets_200_and_stores_nothing(
+    fake_mailchimp, django_capture_on_commit_callbacks
+):
+    assert Client().get(webhook_path()).status_code == 200
+    assert Client().head(webhook_path()).status_code == 200
+    assert deliver({}, django_capture_on_commit_callbacks).status_code == 200  # the empty POST
+    assert Client().put(webhook_path()).status_code == 405
+    assert not WebhookEvent.objects.exists()
+    assert fake_mailchimp.calls == []
+
+
+MALFORMED = {
+    "unknown type": ("unsubscribe", {"type": "campaign"}),
+    "another audience": ("unsubscribe", {"data[list_id]": "someone-elses-list"}),
+    "no audience": ("unsubscribe", {"data[list_id]": None}),
+    "no address": ("unsubscribe", {"data[email]": None}),
+    "invalid address": ("unsubscribe", {"data[email]": "not-an-address"}),
+    "markup for an address": ("profile", {"data[email]": "<script>@example.org"}),
+    "no fired_at": ("unsubscribe", {"fired_at": None}),
+    "fired_at in another format": ("unsubscribe", {"fired_at": "2026-01-31T10:00:00Z"}),
+    "malformed member id": ("cleaned", {"id": "../../members"}),
+    "upemail without the new address": (
+        "upemail",
+        {"new_email": "ada@new.example", "data[new_email]": None},
+    ),
+    "upemail with an invalid old address": (
+        "upemail",
+        {"new_email": "ada@new.example", "data[old_email]": "ada"},
+    ),
+}
+
+
+@pytest.mark.parametrize("event_type,fields", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_deliveries_are_refused_and_touch_nothing(
+    event_type, fields, synced, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    payload = fake_mailchimp.webhook_payload(event_type, "list1", synced.email, **fields)
+    response = deliver(payload, django_capture_on_commit_callbacks)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert 0 < len(response.content) < 100
+    assert not WebhookEvent.objects.exists()
+    synced.refresh_from_db()
+    assert (synced.email, synced.status) == ("ada@example.org", Contact.Status.SUBSCRIBED)
+    assert fake_mailchimp.calls == []
+
+
+def test_a_flood_of_deliveries_is_rate_limited(
+    monkeypatch, synced, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr("newsletter.webhooks.RATE_LIMIT", (2, 60))
+    payload = fake_mailchimp.webhook_payload("profile", "list1", synced.email)
+    codes = [deliver(payload, django_capture_on_commit_callbacks).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert WebhookEvent.objects.get().deliveries == 2
+
+
+def test_a_payload_that_lies_is_not_trusted_the_member_is_re_read(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    # Anyone who learns the URL can post this; Mailchimp still has the member subscribed.
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", contact.email)
+    assert deliver(payload, django_capture_on_commit_callbacks).status_code == 200
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.SUBSCRIBED
+    assert not SignupConsent.objects.filter(withdrawn=True).exists()
+    assert WebhookEvent.objects.get().outcome == "already subscribed"
+    assert member_reads(fake_mailchimp, contact.email) == 1
+
+
+def test_a_bounce_in_mailchimp_marks_the_contact_cleaned(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    fake_mailchimp.set_status("list1", contact.email, "cleaned")
+    payload = fake_mailchimp.webhook_payload("cleaned", "list1", contact.email)
+    assert "data[id]" not in payload  # Mailchimp's cleaned event names only the address
+    deliver(payload, django_capture_on_commit_callbacks)
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.CLEANED
+    assert WebhookEvent.objects.get().outcome == "cleaned"
+    assert not SyncJob.objects.filter(state__in=["queued", "retrying"]).exists()
+
+
+def test_a_profile_change_in_mailchimp_updates_the_name_here(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    fake_mailchimp.set_status("list1", contact.email, "subscribed", FNAME="Augusta", LNAME="King")
+    # The payload's names are not what is stored: Mailchimp's current ones are.
+    payload = fake_mailchimp.webhook_payload("profile", "list1", contact.email, FNAME="Mallory")
+    deliver(payload, django_capture_on_commit_callbacks)
+    contact.refresh_from_db()
+    assert (contact.first_name, contact.last_name) == ("Augusta", "King")
+    assert contact.status == Contact.Status.SUBSCRIBED
+    assert SyncJob.objects.filter(kind=SyncJob.Kind.UPSERT).count() == 1  # the sign-up's only
+
+
+def test_an_address_change_in_mailchimp_moves_the_contact_to_the_new_address(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    consents = list(contact.consents.values_list("pk", flat=True))
+    fake_mailchimp.change_email("list1", contact.email, "Ada.King@New.example")
+    payload = fake_mailchimp.webhook_payload(
+        "upemail", "list1", contact.email, new_email="Ada.King@New.example"
+    )
+    assert deliver(payload, django_capture_on_commit_callbacks).status_code == 200
+    moved = Contact.objects.get()
+    assert moved.pk == contact.pk
+    assert (moved.email, moved.email_key) == ("Ada.King@New.example", "ada.king@new.example")
+    assert list(moved.consents.values_list("pk", flat=True)) == consents
+    assert moved.status == Contact.Status.SUBSCRIBED
+    event = WebhookEvent.objects.get()
+    assert event.outcome.startswith("address changed")
+    assert event.subscriber_hash == subscriber_hash("ada.king@new.example")
+
+
+def test_an_address_change_onto_another_contacts_address_is_left_for_an_editor(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    other = Contact.objects.create(email="grace@example.org", status=Contact.Status.PENDING)
+    fake_mailchimp.change_email("list1", contact.email, "grace@example.org")
+    payload = fake_mailchimp.webhook_payload(
+        "upemail", "list1", contact.email, new_email="grace@example.org"
+    )
+    deliver(payload, django_capture_on_commit_callbacks)
+    contact.refresh_from_db()
+    other.refresh_from_db()
+    assert contact.email == "ada@example.org" and other.status == Contact.Status.PENDING
+    assert "another contact" in WebhookEvent.objects.get().outcome
+
+
+def test_subscribing_again_through_mailchimp_after_unsubscribing_is_applied_with_consent(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    fake_mailchimp.set_status("list1", contact.email, "unsubscribed")
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", contact.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.UNSUBSCRIBED
+
+    later = timezone.now() + datetime.timedelta(days=3)
+    with time_machine.travel(later):  # days later, on a Mailchimp-hosted form
+        fake_mailchimp.set_status("list1", contact.email, "subscribed")
+        payload = fake_mailchimp.webhook_payload("subscribe", "list1", contact.email)
+        deliver(payload, django_capture_on_commit_callbacks)
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.SUBSCRIBED
+    assert contact.confirmation_proof["confirmed_by"] == "mailchimp"
+    consent = SignupConsent.objects.filter(withdrawn=False).first()  # newest first
+    assert consent.source_url == "mailchimp-webhook"
+    assert "Mailchimp" in consent.consent_text
+    assert [e.outcome for e in WebhookEvent.objects.order_by("pk")] == [
+        "unsubscribed",
+        "subscribed (through Mailchimp)",
+    ]
+    assert not SyncJob.objects.filter(kind=SyncJob.Kind.RESUBSCRIBE).exists()  # no echo
+
+
+def test_an_unsubscribe_on_its_way_to_mailchimp_is_not_undone_by_a_webhook(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    fake_mailchimp.fail_with = 503  # the site's unsubscribe cannot reach Mailchimp yet
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(unsubscribe_link(mail.outbox[0]))
+    fake_mailchimp.fail_with = None
+    # Meanwhile Mailchimp, still holding the member as subscribed, reports a profile edit.
+    payload = fake_mailchimp.webhook_payload("profile", "list1", contact.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.UNSUBSCRIBED
+    assert "not re-subscribed" in WebhookEvent.objects.get().outcome
+    assert SyncJob.objects.get(kind=SyncJob.Kind.UNSUBSCRIBE).state == SyncJob.State.RETRYING
+
+
+def test_a_new_subscriber_from_a_mailchimp_form_is_added_with_a_consent_record(
+    fake_mailchimp, django_capture_on_commit_callbacks
+):
+    fake_mailchimp.set_status("list1", "Grace@Example.org", "subscribed", FNAME="Grace")
+    payload = fake_mailchimp.webhook_payload("subscribe", "list1", "Grace@Example.org")
+    deliver(payload, django_capture_on_commit_callbacks)
+    contact = Contact.objects.get()
+    assert (contact.email, contact.first_name) == ("Grace@Example.org", "Grace")
+    assert contact.status == Contact.Status.SUBSCRIBED and contact.is_confirmed
+    assert contact.sync_state == Contact.SyncState.SYNCED
+    assert contact.consents.get().source_url == "mailchimp-webhook"
+    assert not SyncJob.objects.exists()
+
+
+def test_a_sign_up_confirmed_through_mailchimp_releases_its_held_sync(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, signup_form, email="ada@example.org")  # pending, its upsert held
+    assert fake_mailchimp.calls == []
+    # Before clicking the site's link, Ada also signs up on a Mailchimp-hosted form.
+    fake_mailchimp.set_status("list1", "ada@example.org", "subscribed")
+    payload = fake_mailchimp.webhook_payload("subscribe", "list1", "ada@example.org")
+    deliver(payload, django_capture_on_commit_callbacks)
+    contact = Contact.objects.get()
+    assert contact.status == Contact.Status.SUBSCRIBED and contact.is_confirmed
+    assert SyncJob.objects.get().state == SyncJob.State.DONE  # the sign-up's own upsert
+    assert fake_mailchimp.member("list1", "ada@example.org")["status"] == "subscribed"
+    assert contact.consents.filter(source_url="mailchimp-webhook").count() == 1
+
+
+def test_an_erased_address_is_never_re_imported_from_mailchimp(
+    fake_mailchimp, django_capture_on_commit_callbacks
+):
+    Suppression.add("erased@example.org")
+    fake_mailchimp.set_status("list1", "Erased@Example.org", "subscribed")
+    for event_type in ("subscribe", "profile"):
+        payload = fake_mailchimp.webhook_payload(event_type, "list1", "Erased@Example.org")
+        assert deliver(payload, django_capture_on_commit_callbacks).status_code == 200
+    assert not Contact.objects.exists()
+    assert not SignupConsent.objects.exists()
+    assert set(WebhookEvent.objects.values_list("outcome", flat=True)) == {
+        "erased address: not imported"
+    }
+
+
+def test_mailchimp_down_during_the_re_read_is_applied_later_once_it_recovers(
+    client, signup_form, fake_mailchimp, settings, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    fake_mailchimp.set_status("list1", contact.email, "unsubscribed")
+    settings.TASKS = DUMMY_TASKS  # tasks wait in the queue until this test runs them
+    backend = apply_webhook_event.get_backend()
+    fake_mailchimp.fail_with = 503
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", contact.email)
+    assert deliver(payload, django_capture_on_commit_callbacks).status_code == 200
+
+    def run(result):
+        with django_capture_on_commit_callbacks(execute=True):
+            result.task.call(*result.args, **result.kwargs)
+
+    run(backend.results.pop())  # the worker's first try, during the outage
+    event = WebhookEvent.objects.get()
+    assert event.applied_at is None
+    assert event.outcome.startswith("retrying: 503")
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.SUBSCRIBED
+    retry = backend.results.pop()
+    assert retry.task.run_after is not None  # deferred with the outbox's backoff
+    assert backend.results == []
+
+    fake_mailchimp.fail_with = None
+    with time_machine.travel(retry.task.run_after + datetime.timedelta(seconds=1)):
+        run(retry)
+        run(retry)  # a repeated run is harmless
+    event.refresh_from_db()
+    assert event.applied_at is not None and event.outcome == "unsubscribed"
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.UNSUBSCRIBED
+    assert SignupConsent.objects.filter(withdrawn=True).count() == 1
+    assert backend.results == []
