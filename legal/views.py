@@ -59,7 +59,8 @@ def consent(request):
         ):
             next_url = "/"
         response = HttpResponseRedirect(next_url, status=303)
-    write_state(response, state, secure=request.is_secure())
+    # Secure in production even if a proxy forgot X-Forwarded-Proto, like the session cookie.
+    write_state(response, state, secure=request.is_secure() or settings.COOKIE_CONSENT_SECURE)
     return response
 
 

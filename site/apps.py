@@ -7,3 +7,9 @@ class WebsiteConfig(AppConfig):
     name = "website"
     label = "website"
     verbose_name = "Website"
+
+    def ready(self):
+        from . import page_cache
+
+        # Content changes empty the page cache in every process, the worker's included.
+        page_cache.connect_signals()

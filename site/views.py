@@ -1,11 +1,14 @@
-"""Site-wide views that are not Wagtail pages: the health check and robots.txt.
+"""Site-wide views that are not Wagtail pages: the health check, robots.txt, security.txt.
 
 The 404 and 500 pages are Django's default handlers with `404.html` and `500.html`; the
 500 handler renders without context processors, so it works when the database is down.
 """
 
 import logging
+from datetime import UTC, datetime, time, timedelta
+from email.utils import parseaddr
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -33,3 +36,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap_url = request.build_absolute_uri("/sitemap.xml")
     return render(request, "robots.txt", {"sitemap_url": sitemap_url}, content_type="text/plain")
+
+
+@require_GET
+def security_txt(request: HttpRequest) -> HttpResponse:
+    """RFC 9116: where to report a vulnerability. Expires is a year ahead, from the start of
+    today (UTC), so the file is the same all day and never goes stale while the site runs."""
+    contact = settings.SECURITY_CONTACT or f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}"
+    today = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC)
+    languages = dict.fromkeys([settings.LANGUAGE_CODE.split("-")[0], "en"])
+    context = {
+        "contact": contact,
+        "expires": (today + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "languages": ", ".join(languages),
+        "canonical": request.build_absolute_uri("/.well-known/security.txt"),
+    }
+    # RFC 9116 §3: text/plain with a UTF-8 charset.
+    return render(request, "security.txt", context, content_type="text/plain; charset=utf-8")

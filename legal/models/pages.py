@@ -171,6 +171,12 @@ class LegalPage(RoutablePageMixin, Page):
         # The archive is for audits, not search results: only the current page is listed.
         return super(RoutablePageMixin, self).get_sitemap_urls(request)
 
+    def get_cached_paths(self):
+        # What a CDN purge (wagtail.contrib.frontend_cache) covers: a new version changes the
+        # list and the "superseded on" line of the version before it.
+        labels = self.versions.values_list("version_label", flat=True)
+        return ["/", "versions/", *(f"versions/{label}/" for label in labels)]
+
 
 class PolicyPage(LegalPage):
     """A privacy policy, cookie policy or terms page with a structured body."""

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from csp.constants import NONCE, NONE, SELF, STRICT_DYNAMIC, UNSAFE_INLINE
+
+from legal.csp import RECAPTCHA, SERVICE_TYPE_HOSTS, merge_hosts
 
 # The repository root (the folder holding manage.py); `site/` is imported as `website`.
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -73,6 +76,9 @@ INSTALLED_APPS = [
     # Background tasks: django-tasks with its database backend (worker: `manage.py db_worker`).
     "django_tasks",
     "django_tasks_db",
+    # Security: CSP system checks (django-csp), admin login lockouts (django-axes).
+    "csp",
+    "axes",
     # Django
     "django.contrib.admin",
     "django.contrib.auth",
@@ -85,8 +91,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # Serves collected static files from gunicorn itself, compressed and far-future cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Answers anonymous page GETs from the cache before sessions, auth or a template run
+    # (website.page_cache); inside CSP, so each cached copy gets its own nonce and header.
+    "website.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -94,6 +105,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "website.urls"
@@ -111,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -139,19 +153,56 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Shared cache (and later the page cache) across gunicorn processes and machines when set;
-# local memory, per process, otherwise.
+# Shared cache (rate limits, Mailchimp connection slots, the page cache) across gunicorn
+# processes and machines when set; local memory, per process, otherwise.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    redis_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "site"),
+    }
+    CACHES = {"default": redis_cache, "pages": redis_cache}
+else:
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "site"),
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # The page cache must be one for every gunicorn process, or a publish would reach
+        # only the process that handled it: files under VAR_DIR on a single machine.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "page-cache"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+    }
+
+# --- Page cache -----------------------------------------------------------------------------
+
+# Anonymous GETs of public pages are answered from the "pages" cache above
+# (website.page_cache). Every publish and every change to a snippet, setting or policy version
+# empties it for every process: Redis when set, else files shared on this machine.
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
+# Longest life of a cached page, in seconds (default 600); shorter when a policy version
+# takes effect sooner. Keep it well under a day: the sign-up form's "shown at" stamp in the
+# page is accepted for 24 hours.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Cache-Control of cached pages: browsers may keep them PAGE_CACHE_BROWSER_SECONDS (default
+# 60), shared caches such as a CDN PAGE_CACHE_CDN_SECONDS (default 300).
+PAGE_CACHE_BROWSER_SECONDS = int(os.environ.get("PAGE_CACHE_BROWSER_SECONDS", "60"))
+PAGE_CACHE_CDN_SECONDS = int(os.environ.get("PAGE_CACHE_CDN_SECONDS", "300"))
+# Cloudflare in front of the site: with an API token (permission Zone > Cache Purge) and the
+# zone ID, a publish purges the page's URLs and any other content change purges every live
+# page (wagtail.contrib.frontend_cache, run by the task worker). Unset: nothing is purged.
+CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
+CLOUDFLARE_ZONEID = os.environ.get("CLOUDFLARE_ZONEID", "")
+if CLOUDFLARE_API_TOKEN and CLOUDFLARE_ZONEID:
+    INSTALLED_APPS.append("wagtail.contrib.frontend_cache")
+    WAGTAILFRONTENDCACHE = {
+        "cloudflare": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+            "BEARER_TOKEN": CLOUDFLARE_API_TOKEN,
+            "ZONEID": CLOUDFLARE_ZONEID,
         }
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background tasks -----------------------------------------------------------------------
 
@@ -173,6 +224,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Brute-force protection of the admin login (django-axes; Wagtail's login view is Django's
+# LoginView, which passes the request to authenticate()). AXES_FAILURE_LIMIT wrong passwords
+# for one username from one client address lock out that pair for AXES_COOLOFF_HOURS; other
+# addresses and other accounts still sign in. `manage.py axes_reset` lifts every lockout.
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out pair is refused before its password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "1"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin_lockout.html"
+# GDPR Art. 5(1)(c): only failed attempts are kept (until their cool-off ends), no log of
+# every successful sign-in with address and browser.
+AXES_DISABLE_ACCESS_LOG = True
+
 # --- Internationalisation -------------------------------------------------------------------
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
@@ -193,6 +262,20 @@ STORAGES = {
     # Cache-Control, so browsers and CDNs never ask again.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Several web machines share uploads through S3-compatible storage (AWS S3, Cloudflare R2,
+# MinIO, …) when a bucket is named; credentials come from AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY (read by boto3 itself). Objects stay private: documents are served
+# through Wagtail's serve view (permission and lead-magnet checks), images via signed URLs.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+    AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
+    AWS_DEFAULT_ACL = None  # the bucket's own policy: private
+    AWS_QUERYSTRING_AUTH = True
+    AWS_QUERYSTRING_EXPIRE = int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "3600"))
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_LOCATION = os.environ.get("AWS_LOCATION", "media")
 
 # --- E-mail ---------------------------------------------------------------------------------
 
@@ -271,7 +354,8 @@ RECAPTCHA_VERIFY_REQUEST_TIMEOUT = 3
 # at most 13 months for consent).
 CONSENT_ACCEPT_DAYS = int(os.environ.get("CONSENT_ACCEPT_DAYS", "365"))
 CONSENT_REJECT_DAYS = int(os.environ.get("CONSENT_REJECT_DAYS", "182"))
-# Consent records older than this are deleted by `manage.py prune_consent_records`.
+# Consent records older than this are deleted by `manage.py prune_consent_records` (and
+# `manage.py apply_retention`).
 CONSENT_RECORD_RETENTION_DAYS = int(os.environ.get("CONSENT_RECORD_RETENTION_DAYS", "1095"))
 # Decisions per client address and window (seconds); more get 429 and no ledger row.
 CONSENT_RATE_LIMIT = (int(os.environ.get("CONSENT_RATE_LIMIT", "20")), 600)
@@ -313,7 +397,96 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# Forms carry the CSRF token in the page and no script reads the cookie. (The consent state
+# cookie stays readable by consent.js by design; legal/views.py makes it Secure too.)
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# RFC 9116 Contact of /.well-known/security.txt, a mailto: or https: URI; unset means mailto:
+# the address of DEFAULT_FROM_EMAIL.
+SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "")
+
+# Browser features no page here uses, switched off for the site and every frame in it
+# (django-permissions-policy); browsing-topics/interest-cohort opt out of Google's ad topics.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# Content-Security-Policy (django-csp), enforced in every environment. Scripts run only with
+# the response's nonce, or when a nonced script adds them: 'strict-dynamic' (CSP Level 3) is
+# how consent.js loads the services a visitor accepted; browsers without it fall back to
+# 'self' https:. No 'unsafe-inline' or 'unsafe-eval' for scripts. Images, requests and frames
+# may reach the hosts of the built-in service types (legal/csp.py), reCAPTCHA's when a key is
+# set, the media bucket, and CSP_EXTRA_HOSTS: comma-separated origins a custom-script service
+# needs (its editor's to declare), e.g. "https://cdn.example.com"; unset by default.
+CSP_EXTRA_HOSTS = env_list("CSP_EXTRA_HOSTS", "")
+csp_media_hosts = []
+if AWS_STORAGE_BUCKET_NAME:
+    # Signed image URLs point at the bucket: path style on a custom endpoint, else AWS's host.
+    csp_media_hosts.append(
+        (AWS_S3_ENDPOINT_URL or f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com").rstrip("/")
+    )
+csp_hosts = merge_hosts(
+    *SERVICE_TYPE_HOSTS.values(),
+    RECAPTCHA if RECAPTCHA_PUBLIC_KEY else {},
+    {"img-src": csp_media_hosts},
+    dict.fromkeys(
+        ("img-src", "connect-src", "frame-src", "style-src", "font-src"), CSP_EXTRA_HOSTS
+    ),
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, STRICT_DYNAMIC, "https:"],
+        "style-src": [SELF, *csp_hosts.get("style-src", [])],
+        "style-src-attr": csp_hosts.get("style-src-attr"),
+        "img-src": [SELF, *csp_hosts["img-src"]],
+        "connect-src": [SELF, *csp_hosts["connect-src"]],
+        "frame-src": [SELF, *csp_hosts["frame-src"]],
+        "font-src": [SELF, *csp_hosts.get("font-src", [])],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        # Clickjacking: no framing at all (with X_FRAME_OPTIONS for older browsers).
+        "frame-ancestors": [NONE],
+        # Only where the site itself insists on TLS; dev.py and test.py serve plain HTTP.
+        "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
+    }
+}
+# Wagtail 8's admin still writes inline scripts (date pickers, inline panels) and style
+# attributes, so its views get this replacement (site/urls.py): inline code but no nonce (a
+# nonce would switch 'unsafe-inline' off), framed only by itself (the preview panel).
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:", *csp_media_hosts],
+    # The dashboard's check for new Wagtail releases (security fixes among them).
+    "connect-src": [SELF, "https://releases.wagtail.org"],
+    "frame-src": [SELF],
+    "frame-ancestors": [SELF],
+}
+# Editors' avatars: uploaded ones or Wagtail's default, never a hash of their address sent to
+# gravatar.com (GDPR Art. 5(1)(c); it would also need an admin CSP host).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Logging --------------------------------------------------------------------------------
 

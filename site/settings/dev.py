@@ -26,3 +26,8 @@ SECURE_HSTS_SECONDS = 0
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 COOKIE_CONSENT_SECURE = False
+# The same CSP as production, minus the upgrade to an HTTPS that 127.0.0.1 does not serve.
+CONTENT_SECURITY_POLICY = {
+    **CONTENT_SECURITY_POLICY,
+    "DIRECTIVES": {**CONTENT_SECURITY_POLICY["DIRECTIVES"], "upgrade-insecure-requests": False},
+}

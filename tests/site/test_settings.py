@@ -148,3 +148,18 @@ def test_production_settings_pass_check_deploy(database_url):
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_a_bucket_name_moves_uploads_to_private_s3_storage():
+    code = (
+        "import json, importlib; s = importlib.import_module('website.settings.base'); "
+        "print(json.dumps([s.STORAGES, s.AWS_DEFAULT_ACL, s.AWS_S3_ENDPOINT_URL]))"
+    )
+    env = clean_env(AWS_STORAGE_BUCKET_NAME="site-media", AWS_S3_ENDPOINT_URL="https://r2.example")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    storages, acl, endpoint = json.loads(result.stdout)
+    assert storages["default"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storages["staticfiles"]["BACKEND"].startswith("whitenoise.")
+    assert acl is None and endpoint == "https://r2.example"

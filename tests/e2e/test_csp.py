@@ -1,0 +1,207 @@
+"""The enforced Content-Security-Policy in Chromium: no page type has a violation before a
+choice, after "Accept all" or after "Reject all", and the tracking code consent.js activates
+reaches every host its service type needs.
+
+Outside requests are answered by the test (nothing reaches Google or Meta). The stand-ins
+behave like the real tags on the wire: they send beacons, pixels and frames to the hosts the
+real ones use, so a host missing from the policy shows up as a refused request.
+"""
+
+import datetime
+
+import pytest
+from cookie_consent.models import CookieGroup
+from django.core import signing
+
+from legal.models import PolicyPage
+from newsletter.signup import CONFIRM_SALT
+from tests.e2e.test_consent import Visitor, site_url  # noqa: F401 (site_url is a fixture)
+from tests.legal.factories import ThirdPartyServiceFactory
+from tests.legal.test_versions import publish
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Home, a policy page and a page with a form.
+PAGES = ["/", "/privacy/", "/starter-guide/"]
+
+# What each tag sends once it runs, by the directive that governs it, to the hosts the real
+# tag uses (Google's and Meta's CSP guidance; legal/csp.py lists them).
+TRAFFIC = {
+    "gtag/js?id=G-": [
+        ("connect", "https://region1.google-analytics.com/g/collect?v=2&tid=G-DEMO12345"),
+        ("img", "https://www.google-analytics.com/g/collect?v=2&tid=G-DEMO12345"),
+        ("connect", "https://stats.g.doubleclick.net/g/collect?v=2"),
+        ("connect", "https://www.google.com/ccm/collect?tid=G-DEMO12345"),
+    ],
+    "gtag/js?id=AW-": [
+        ("img", "https://googleads.g.doubleclick.net/pagead/viewthroughconversion/123456789/"),
+        ("img", "https://www.googleadservices.com/pagead/conversion/123456789/"),
+        ("img", "https://www.google.com/pagead/1p-user-list/123456789/"),
+        ("connect", "https://pagead2.googlesyndication.com/ccm/collect?en=page_view"),
+        ("frame", "https://td.doubleclick.net/td/rul/123456789"),
+    ],
+    "gtm.js": [
+        ("img", "https://www.googletagmanager.com/a?id=GTM-DEMO123"),
+        ("connect", "https://www.googletagmanager.com/td?id=GTM-DEMO123"),
+    ],
+    "fbevents.js": [
+        ("img", "https://www.facebook.com/tr/?id=100000000000001&ev=PageView"),
+        ("connect", "https://www.facebook.com/tr/"),
+        ("script", "https://connect.facebook.net/signals/config/100000000000001"),
+    ],
+}
+MAKE_REQUEST = {
+    "img": "new Image().src = {url!r};",
+    "connect": "fetch({url!r}, {{method: 'POST', mode: 'no-cors', keepalive: true}});",
+    "frame": "var f = document.createElement('iframe'); f.src = {url!r}; f.hidden = true;"
+    " document.body.appendChild(f);",
+    # A tag's own follow-up script, added by the tag: trusted through 'strict-dynamic'.
+    "script": "var s = document.createElement('script'); s.src = {url!r};"
+    " document.head.appendChild(s);",
+}
+
+
+def stand_in(requests: list[tuple[str, str]]) -> str:
+    """JavaScript that makes the requests a real tag would."""
+    return "\n".join(MAKE_REQUEST[kind].format(url=url) for kind, url in requests)
+
+
+class TaggedVisitor(Visitor):
+    """A visitor whose outside requests are answered by stand-ins that send real traffic."""
+
+    def handle(self, route):
+        url = route.request.url
+        if url.startswith(self.base_url):
+            self.own.append(url)
+            route.continue_()
+            return
+        self.foreign.append(url)
+        body = next((stand_in(r) for marker, r in TRAFFIC.items() if marker in url), "")
+        route.fulfill(status=200, content_type="application/javascript", body=body)
+
+    def reached(self, url):
+        return url in self.foreign
+
+
+@pytest.fixture
+def google_ads(site_url):  # noqa: F811 (the fixture imported above)
+    """The demo has Analytics, Tag Manager and the Meta Pixel; Google Ads completes the set."""
+    return ThirdPartyServiceFactory(
+        name="Google Ads",
+        cookie_group=CookieGroup.objects.get(varname="marketing"),
+        service_type="google_ads",
+        tracking_id="AW-123456789",
+    )
+
+
+@pytest.fixture
+def tagged(browser, site_url, google_ads, csp_watch):  # noqa: F811
+    visitor = TaggedVisitor(browser, site_url)
+    visitor.csp = csp_watch(visitor.context)
+    yield visitor
+    visitor.close()
+
+
+def settle(visitor):
+    """Lets the last violation reports reach Python (they arrive with the next round trip)."""
+    visitor.page.wait_for_load_state("networkidle")
+    visitor.page.evaluate("new Promise(resolve => setTimeout(resolve, 100))")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_violation_before_a_choice(tagged, path):
+    tagged.open(path)
+    settle(tagged)
+    assert tagged.page.locator(".cc-banner").is_visible()
+    assert tagged.csp.violations == []
+    assert tagged.foreign == []
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_accept_all_loads_every_tag_and_its_traffic_without_a_violation(tagged, path):
+    tagged.open(path)
+    tagged.accept_all()
+    settle(tagged)
+    for marker in ("gtag/js?id=G-DEMO12345", "gtag/js?id=AW-123456789", "gtm.js", "fbevents.js"):
+        assert tagged.loaded(marker), marker
+    for requests in TRAFFIC.values():
+        for kind, url in requests:
+            assert tagged.reached(url), f"{kind} {url} was refused"
+    assert tagged.csp.violations == []
+    # A returning visitor's page runs the same tags at load time, as clean.
+    tagged.open(path)
+    settle(tagged)
+    assert tagged.csp.violations == []
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_reject_all_loads_nothing_and_has_no_violation(tagged, path):
+    tagged.open(path)
+    tagged.banner_button("Reject all").click()
+    tagged.page.locator(".cc-banner").wait_for(state="detached")
+    tagged.open(path)
+    settle(tagged)
+    assert tagged.foreign == []
+    assert tagged.csp.violations == []
+
+
+def test_every_page_type_runs_its_tags_without_a_violation(tagged):
+    publish(
+        PolicyPage.objects.get(slug="privacy"),
+        version_label="2.0",
+        effective_date=datetime.date(2026, 1, 1),
+    )
+    token = signing.dumps({"c": 1, "p": ["newsletter"]}, salt=CONFIRM_SALT)
+    tagged.open("/")
+    tagged.accept_all()
+    for path in [
+        "/about/",
+        "/contact/",
+        "/cookies/",
+        "/privacy/versions/",
+        "/privacy/versions/1.0/",
+        "/privacy/versions/1.0/compare/2.0/",
+        "/impressum/",
+        "/newsletter/",
+        f"/newsletter/confirm/{token}/",
+        "/consent/",
+        "/no-such-page/",
+    ]:
+        tagged.open(path)
+        settle(tagged)
+        assert tagged.csp.violations == [], path
+
+
+def test_a_custom_inline_script_runs_under_the_nonce(browser, site_url, csp_watch):  # noqa: F811
+    ThirdPartyServiceFactory(
+        name="Heatmaps",
+        cookie_group=CookieGroup.objects.get(varname="statistics"),
+        service_type="custom",
+        custom_code="<script>document.body.dataset.heatmaps = 'on';</script>",
+    )
+    visitor = TaggedVisitor(browser, site_url)
+    visitor.csp = csp_watch(visitor.context)
+    try:
+        visitor.open("/")
+        visitor.accept_all()
+        settle(visitor)
+        assert visitor.page.evaluate("document.body.dataset.heatmaps") == "on"
+        assert visitor.csp.violations == []
+    finally:
+        visitor.close()
+
+
+def test_the_watch_sees_what_the_policy_refuses(tagged):
+    """The check above can fail: a pixel to an undeclared host and an inline style attribute
+    are refused and reported."""
+    tagged.open("/")
+    tagged.page.evaluate(
+        """() => document.body.insertAdjacentHTML("beforeend",
+            "<img src='https://evil.example/p.gif'><p style='color: red'>styled</p>")"""
+    )
+    settle(tagged)
+    directives = {v.get("directive") for v in tagged.csp.violations}
+    blocked = {v.get("blocked") for v in tagged.csp.violations}
+    assert "https://evil.example/p.gif" in blocked
+    assert {"img-src", "style-src-attr"} <= directives
+    assert not any("evil.example" in url for url in tagged.foreign)
