@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND := noninteractive
 # Root installs apt packages directly; everyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install install-test browser clean
+.PHONY: run test lint bench install install-test browser bench-tools clean
 
 ## run: install, migrate, load the demo once, print the login, serve on 127.0.0.1:8000 with the worker
 run: install
@@ -30,7 +30,7 @@ lint: install-test
 	$(PY) -m ruff format --check .
 
 ## bench: every figure the project promises, measured in one run, as one table
-bench: install-test browser
+bench: install-test browser bench-tools
 	$(PY) -m tests.bench
 
 # The stamp files make a second run skip pip when the pinned files have not changed.
@@ -52,6 +52,12 @@ install-test: $(VENV)/.installed-test
 # Debian's Chromium for the browser tests; Playwright's own browser download is not used.
 browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+# wrk for the page throughput figures; Node and npm for Lighthouse, which tests/bench installs
+# itself (pinned) under var/bench/node/.
+bench-tools:
+	@missing="$$(command -v wrk >/dev/null || echo wrk) $$(command -v npm >/dev/null || echo nodejs npm)"; \
+	if [ -n "$${missing// /}" ]; then $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $$missing; fi
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

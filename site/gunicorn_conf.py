@@ -13,9 +13,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() 
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
-# Recycle workers now and then so a slow leak never grows without bound.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# Recycle workers now and then so a slow leak never grows without bound; rarely, and with a
+# wide jitter, so two workers never restart together (a restart costs seconds of boot time).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 4
 # Access log on stdout: client, request line, status, bytes, duration in microseconds.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus "%(f)s" "%(a)s"'

@@ -7,11 +7,13 @@ also written to var/bench/results.md so a run can be quoted exactly.
 import sys
 from pathlib import Path
 
-from . import consent_size, signups
+from . import consent_size, lighthouse, pages, signups
 
 BENCHMARKS = [
     ("Consent manager size (issue 3/6)", consent_size.measure),
     ("Sign-ups and Mailchimp sync (issue 4/6)", signups.measure),
+    ("Page throughput: page cache, static file, stock Wagtail (issue 6/6)", pages.measure),
+    ("Lighthouse with the cookie banner showing (issue 6/6)", lighthouse.measure),
 ]
 
 
