@@ -174,7 +174,7 @@ def measure() -> list[dict]:
             "value": f"wrk {' '.join(WRK_ARGS)}, best of {ROUNDS} runs per URL, in turns; "
             "gunicorn with website.gunicorn_conf, "
             f"{WORKERS} sync workers, max_requests {gunicorn_conf.max_requests} "
-            f"(+ up to {gunicorn_conf.max_requests_jitter}); local-memory cache",
+            f"(+ up to {gunicorn_conf.max_requests_jitter}); page cache in files (no REDIS_URL)",
             "target": "",
         },
     ]

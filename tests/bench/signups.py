@@ -73,6 +73,7 @@ class Stack:
             "SECRET_KEY": SECRET,
             "DATABASE_URL": database_url,
             "VAR_DIR": str(self.tmp / "var"),
+            "STATIC_ROOT": str(self.tmp / "static"),
             "WAGTAILADMIN_BASE_URL": self.base,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "MAILCHIMP_API_KEY": "0123456789abcdef0123456789abcdef-us21",
@@ -103,6 +104,8 @@ class Stack:
         print("   migrating and loading the demo ...", flush=True)  # noqa: T201
         self.manage("migrate", "--noinput")
         self.manage("load_initial_data")
+        # DEBUG off: pages need the hashed static files' manifest, as in production.
+        self.manage("collectstatic", "--noinput")
         os.environ.update(self.env)  # this process reads the same database through the ORM
         import django
 
