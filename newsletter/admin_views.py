@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from . import mailchimp
@@ -63,13 +62,7 @@ def retry(request):
     count = 0
     with transaction.atomic():
         for contact in contacts:
-            jobs = contact.sync_jobs.filter(state=SyncJob.State.FAILED)
-            jobs.update(
-                state=SyncJob.State.QUEUED,
-                next_attempt_at=timezone.now(),
-                created_at=timezone.now(),
-                attempts=0,
-            )
+            contact.sync_jobs.filter(state=SyncJob.State.FAILED).requeue()
             contact.sync_state = Contact.SyncState.QUEUED
             contact.save(update_fields=["sync_state"])
             transaction.on_commit(lambda pk=contact.pk: sync_contact.enqueue(pk))

@@ -271,7 +271,7 @@ def apply_webhook_event(event_id: int, email: str, old_email: str = "", attempt:
 def retry_or_give_up(event, error, email: str, old_email: str, attempt: int) -> None:
     """The outbox's policy: temporary failures again after a jittered backoff for up to 24
     hours, permanent ones not at all; the nightly reconciliation catches what is left."""
-    from .tasks import RETRY_WINDOW, backoff_seconds
+    from .tasks import RETRY_WINDOW, backoff_seconds, defer
 
     now = timezone.now()
     if not error.retryable:
@@ -281,12 +281,7 @@ def retry_or_give_up(event, error, email: str, old_email: str, attempt: int) -> 
     else:
         event.outcome = f"retrying: {error}"
         when = now + datetime.timedelta(seconds=backoff_seconds(attempt + 1))
-        if apply_webhook_event.get_backend().supports_defer:
-            transaction.on_commit(
-                lambda: apply_webhook_event.using(run_after=when).enqueue(
-                    event.pk, email, old_email, attempt + 1
-                )
-            )
+        defer(apply_webhook_event, when, event.pk, email, old_email, attempt + 1)
     event.outcome = event.outcome[:200]
     event.save(update_fields=["outcome"])
     logger.warning("Mailchimp webhook event %s not applied: %s", event.pk, error)

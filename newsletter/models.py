@@ -124,6 +124,16 @@ class SignupConsent(models.Model):
         super().save(*args, **kwargs)
 
 
+class SyncJobQuerySet(models.QuerySet):
+    def requeue(self) -> int:
+        """Back in the outbox, due now, with a fresh 24-hour retry window: an editor's retry
+        of failed jobs."""
+        now = timezone.now()
+        return self.update(
+            state=SyncJob.State.QUEUED, attempts=0, created_at=now, next_attempt_at=now
+        )
+
+
 class SyncJob(models.Model):
     """One change to bring to Mailchimp. Jobs of a contact run in creation order; a job is
     held while its contact is unconfirmed, retried with backoff on temporary errors, and
@@ -158,6 +168,8 @@ class SyncJob(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SyncJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]

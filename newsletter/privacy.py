@@ -241,9 +241,7 @@ def retry_mailchimp_erasure(logged: DataRequest) -> bool:
     ).first()
     if job is None:
         return False
-    now = timezone.now()
-    job.state, job.attempts, job.created_at, job.next_attempt_at = SyncJob.State.QUEUED, 0, now, now
-    job.save()
+    SyncJob.objects.filter(pk=job.pk).requeue()
     logged.outcome = {**logged.outcome, "mailchimp": "queued again"}
     logged.save(update_fields=["outcome"])
     transaction.on_commit(lambda: erase_member.enqueue(job.pk))

@@ -81,7 +81,7 @@ def sync_contact(contact_id: int) -> None:
             if job.kind in HELD_UNTIL_CONFIRMED and not contact.is_confirmed:
                 continue  # held until the double opt-in is confirmed
             if job.next_attempt_at > timezone.now():
-                schedule(contact.pk, job.next_attempt_at)
+                defer(sync_contact, job.next_attempt_at, contact.pk)
                 return
             if not run_job(contact, job):
                 return  # keep later jobs waiting behind a failing one: order per contact
@@ -91,11 +91,12 @@ def sync_contact(contact_id: int) -> None:
         contact.save(update_fields=["sync_state", "last_sync_error", "last_synced_at"])
 
 
-def schedule(contact_id: int, when) -> None:
-    """Run the contact's sync again at `when` (the database backend defers; a backend that
+def defer(task_function, when, *args) -> None:
+    """Run `task_function(*args)` at `when`, once the transaction commits: how every retry
+    of the outbox and of webhook events waits (the database backend defers; a backend that
     cannot, like the test suite's immediate one, leaves it to the next run)."""
-    if sync_contact.get_backend().supports_defer:
-        transaction.on_commit(lambda: sync_contact.using(run_after=when).enqueue(contact_id))
+    if task_function.get_backend().supports_defer:
+        transaction.on_commit(lambda: task_function.using(run_after=when).enqueue(*args))
 
 
 @task()
@@ -121,15 +122,10 @@ def erase_member(job_id: int) -> None:
         if job is None:
             return
         if job.next_attempt_at > timezone.now():
-            schedule_erasure(job.pk, job.next_attempt_at)
+            defer(erase_member, job.next_attempt_at, job.pk)
             return
         run_job(None, job)
         record_mailchimp_erasure(job)
-
-
-def schedule_erasure(job_id: int, when) -> None:
-    if erase_member.get_backend().supports_defer:
-        transaction.on_commit(lambda: erase_member.using(run_after=when).enqueue(job_id))
 
 
 def run_job(contact, job) -> bool:
@@ -169,11 +165,11 @@ def run_job(contact, job) -> bool:
         job.next_attempt_at = now + timezone.timedelta(seconds=backoff_seconds(job.attempts))
         job.save()
         if contact is None:  # an erasure: its contact is already gone
-            schedule_erasure(job.pk, job.next_attempt_at)
+            defer(erase_member, job.next_attempt_at, job.pk)
             return False
         contact.sync_state, contact.last_sync_error = Contact.SyncState.RETRYING, error
         contact.save(update_fields=["sync_state", "last_sync_error"])
-        schedule(contact.pk, job.next_attempt_at)
+        defer(sync_contact, job.next_attempt_at, contact.pk)
         return False
     reason = error if outcome == "failed" else f"Gave up after 24 hours: {error}"
     job.state, job.finished_at, job.last_error = SyncJob.State.FAILED, now, reason

@@ -5,12 +5,8 @@ executable script carries; production values come from website.settings.base its
 """
 
 import datetime
-import json
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from django.core import signing
@@ -20,11 +16,10 @@ from legal.csp import SERVICE_TYPE_HOSTS, merge_hosts
 from legal.models import PolicyPage, ServiceType
 from newsletter.signup import CONFIRM_SALT
 from tests.legal.test_versions import publish
-from tests.site.test_settings import clean_env
+from tests.site.test_settings import load_settings
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
 # Types a browser runs as JavaScript; anything else in a <script> is data (JSON, JSON-LD).
 SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module"}
 
@@ -53,19 +48,7 @@ def directives(header: str) -> dict[str, list[str]]:
 
 def production_settings(*names: str, **env: str) -> dict:
     """Setting values of website.settings.base, read in a fresh interpreter."""
-    code = (
-        "import json, importlib; s = importlib.import_module('website.settings.base'); "
-        f"print(json.dumps({{k: getattr(s, k) for k in {list(names)!r}}}, default=str))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean_env(**env),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout)
+    return load_settings("website.settings.base", names, **env)
 
 
 @pytest.fixture
