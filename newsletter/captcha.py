@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django_recaptcha.fields import ReCaptchaField
 from django_recaptcha.widgets import ReCaptchaV3
 
+from legal.http import assert_no_transaction
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,6 +28,7 @@ class SafeReCaptchaField(ReCaptchaField):
     def validate(self, value):
         # django-recaptcha lets URLError and timeouts escape form validation as a 500
         # (upstream issues #191, #193): turn them into the field's own error message.
+        assert_no_transaction("reCAPTCHA")
         try:
             super().validate(value)
         except (URLError, TimeoutError, OSError) as error:

@@ -238,22 +238,28 @@ def supersede_subscribing_jobs(contact, reason: str) -> None:
 def apply_webhook_event(event_id: int, email: str, old_email: str = "", attempt: int = 0) -> None:
     """Re-read the member a webhook was about and apply Mailchimp's state, once.
 
-    The event row is locked and `applied_at` checked, so Mailchimp's retries and a repeated
-    task change nothing twice. `email` is the address to read (for `upemail` the new one).
+    The member is read with no transaction open (the call can take MAILCHIMP_TIMEOUT, and
+    on SQLite an open write transaction stalls the whole site); the event row is then
+    locked and `applied_at` checked again, so Mailchimp's retries and a repeated task
+    change nothing twice. `email` is the address to read (for `upemail` the new one).
     """
+    event = WebhookEvent.objects.filter(pk=event_id, applied_at=None).first()
+    if event is None:
+        return
+    if not mailchimp.is_configured():
+        WebhookEvent.objects.filter(pk=event_id).update(
+            outcome="not applied: Mailchimp sync is off"
+        )
+        return
+    try:
+        member = mailchimp.get_member(email)
+    except mailchimp.MailchimpError as error:
+        retry_or_give_up(event, error, email, old_email, attempt)
+        return
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
         if event is None or event.applied_at is not None:
-            return
-        if not mailchimp.is_configured():
-            event.outcome = "not applied: Mailchimp sync is off"
-            event.save(update_fields=["outcome"])
-            return
-        try:
-            member = mailchimp.get_member(email)
-        except mailchimp.MailchimpError as error:
-            retry_or_give_up(event, error, email, old_email, attempt)
-            return
+            return  # applied by a repeated task while the member was read
         if member is None:
             outcome = "no such member in Mailchimp: nothing to apply"
         elif event.event_type == "upemail":

@@ -18,10 +18,14 @@ from django.conf import settings
 from django.core.cache import cache
 from mailchimp_marketing.api_client import ApiClientError
 
+from legal.http import assert_no_transaction
+
 # Network failures (None), throttling and server errors are temporary; everything else is not.
 RETRYABLE_STATUSES = {None, 408, 429, 500, 502, 503, 504}
 # Mailchimp answers more than 10 simultaneous connections per account with 429.
 MAX_CONNECTIONS = 10
+# The most calls one outbox job makes (an upsert: the member, then its tags).
+MAX_CALLS_PER_JOB = 2
 
 
 class MailchimpError(Exception):
@@ -50,6 +54,13 @@ def is_configured() -> bool:
 
 def subscriber_hash(email: str) -> str:
     return hashlib.md5(email.strip().lower().encode()).hexdigest()  # noqa: S324 (Mailchimp's key)
+
+
+def longest_call() -> float:
+    """Seconds one call can take at most: waiting for a connection slot, then connecting
+    and reading, each bounded by MAILCHIMP_TIMEOUT."""
+    connect, read = settings.MAILCHIMP_TIMEOUT
+    return read + connect + read
 
 
 _local_slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
@@ -88,7 +99,11 @@ def client() -> mailchimp_marketing.Client:
 
 
 def call(method, *args, **kwargs):
-    """Run one client method under a connection slot and normalise every failure shape."""
+    """Run one client method under a connection slot and normalise every failure shape.
+
+    Never inside a database transaction: a call can take MAILCHIMP_TIMEOUT, and on SQLite
+    an open write transaction would hold every request of the site for that long."""
+    assert_no_transaction("Mailchimp")
     with connection_slot():
         try:
             result = method(*args, **kwargs)

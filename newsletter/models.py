@@ -165,6 +165,9 @@ class SyncJob(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    # Set while a worker calls Mailchimp for this job (outside any transaction): no other
+    # worker starts a job of the same contact until it is cleared or runs out.
+    leased_until = models.DateTimeField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)

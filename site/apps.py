@@ -9,7 +9,7 @@ class WebsiteConfig(AppConfig):
     verbose_name = "Website"
 
     def ready(self):
-        from . import page_cache
+        from . import checks, page_cache  # noqa: F401 (checks registers itself)
 
         # Content changes empty the page cache in every process, the worker's included.
         page_cache.connect_signals()

@@ -47,8 +47,12 @@ from django.utils.cache import cc_delim_re, get_max_age
 from django.utils.connection import ConnectionProxy
 from django_tasks import task
 from wagtail import views as wagtail_views
+from wagtail.contrib.frontend_cache.backends import CloudflareBackend
+from wagtail.contrib.frontend_cache.utils import PurgeBatch, purge_page_from_cache
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from legal.http import assert_no_transaction
 
 # The "pages" cache: Redis when configured, else files shared by every process on this machine.
 cache = ConnectionProxy(caches, "pages")
@@ -257,9 +261,13 @@ def content_models() -> frozenset:
     return frozenset(models)
 
 
-def page_published_or_unpublished(sender, **kwargs):
-    # wagtail.contrib.frontend_cache purges the page's own URLs from the CDN for these.
+def page_published_or_unpublished(sender, instance, **kwargs):
     content_changed(purge_cdn=False)
+    if getattr(settings, "WAGTAILFRONTENDCACHE", None):
+        # The page's own URLs, queued once the publish commits. Wagtail's own receiver (the
+        # frontend_cache app, not installed for that reason) queues them inside the
+        # publish's transaction, where an immediate task backend would call the CDN.
+        transaction.on_commit(lambda: purge_page_from_cache(instance))
 
 
 def page_moved(sender, **kwargs):
@@ -300,12 +308,18 @@ def schedule_cdn_purge() -> None:
 @task()
 def purge_live_pages_from_cdn():
     """A snippet, setting or policy version may show on any page: purge every live page."""
-    from wagtail.contrib.frontend_cache.utils import PurgeBatch
-
     cache.delete(CDN_PURGE_PENDING_KEY)
     batch = PurgeBatch()
     batch.add_pages(Page.objects.live())
     batch.purge()
+
+
+class GuardedCloudflareBackend(CloudflareBackend):
+    """Cloudflare's purge API, never called with a database transaction open."""
+
+    def purge_batch(self, urls):
+        assert_no_transaction("Cloudflare")
+        super().purge_batch(urls)
 
 
 # --- System check -----------------------------------------------------------------------------

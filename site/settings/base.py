@@ -141,6 +141,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# gunicorn kills a request that takes longer than this many seconds (site/gunicorn_conf.py
+# reads the same variable).
+GUNICORN_TIMEOUT = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# SQLite: seconds a request waits for the database's one write lock before it fails with
+# "database is locked" (default 10). Below GUNICORN_TIMEOUT (a system check says so), so a
+# request that waits fails with an error page instead of being killed. No transaction is
+# open while another service answers, so every write lock is held for milliseconds.
+SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "10"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # gunicorn and db_worker share the file: WAL lets readers run beside the one writer,
     # IMMEDIATE transactions queue writers instead of failing with "database is locked".
@@ -148,7 +156,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        "timeout": SQLITE_BUSY_TIMEOUT,
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -191,14 +199,14 @@ PAGE_CACHE_BROWSER_SECONDS = int(os.environ.get("PAGE_CACHE_BROWSER_SECONDS", "6
 PAGE_CACHE_CDN_SECONDS = int(os.environ.get("PAGE_CACHE_CDN_SECONDS", "300"))
 # Cloudflare in front of the site: with an API token (permission Zone > Cache Purge) and the
 # zone ID, a publish purges the page's URLs and any other content change purges every live
-# page (wagtail.contrib.frontend_cache, run by the task worker). Unset: nothing is purged.
+# page (wagtail.contrib.frontend_cache's backends, run by the task worker once the change
+# has committed; website.page_cache says why its app is not installed). Unset: no purging.
 CLOUDFLARE_API_TOKEN = os.environ.get("CLOUDFLARE_API_TOKEN", "")
 CLOUDFLARE_ZONEID = os.environ.get("CLOUDFLARE_ZONEID", "")
 if CLOUDFLARE_API_TOKEN and CLOUDFLARE_ZONEID:
-    INSTALLED_APPS.append("wagtail.contrib.frontend_cache")
     WAGTAILFRONTENDCACHE = {
         "cloudflare": {
-            "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+            "BACKEND": "website.page_cache.GuardedCloudflareBackend",
             "BEARER_TOKEN": CLOUDFLARE_API_TOKEN,
             "ZONEID": CLOUDFLARE_ZONEID,
         }

@@ -23,13 +23,14 @@ import redis
 import time_machine
 from django.conf import settings as django_settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from wagtail.contrib.frontend_cache.backends.base import BaseBackend
 from wagtail.models import Page
 from wagtail.rich_text import RichText
 
+from legal.http import TransactionOpenError, assert_no_transaction
 from legal.models import PolicyPage, ThirdPartyService
 from newsletter.models import Contact
 from newsletter.views import BLOCK_TYPE
@@ -215,31 +216,33 @@ def test_editing_the_footer_setting_changes_every_page(client, site):
 def test_a_policy_version_taking_effect_ends_cached_pages_at_that_midnight(client, site, settings):
     settings.PAGE_CACHE_SECONDS = 6 * 60 * 60  # would last until 4 in the morning
     berlin = timezone.get_default_timezone()
-    evening = datetime.datetime(2027, 3, 10, 22, 0, tzinfo=berlin)
-    with time_machine.travel(evening, tick=False) as traveller:
+    takes_effect = timezone.localdate() + datetime.timedelta(days=10)
+    midnight = datetime.datetime.combine(takes_effect, datetime.time(0, 0), tzinfo=berlin)
+    second = datetime.timedelta(seconds=1)
+    with time_machine.travel(midnight - 7200 * second, tick=False) as traveller:
         policy = PolicyPage.objects.get(slug="privacy")
-        policy.body = [("paragraph", RichText("<p>Version three, from the eleventh.</p>"))]
-        policy.version_label, policy.effective_date = "3.0", datetime.date(2027, 3, 11)
+        policy.body = [("paragraph", RichText("<p>Version three, from tomorrow.</p>"))]
+        policy.version_label, policy.effective_date = "3.0", takes_effect
         policy.save_revision().publish()
 
         announced = client.get("/privacy/")
         assert announced["X-Cache"] == "miss"
         assert "A new version takes effect on" in announced.content.decode()
-        assert "Version three, from the eleventh." not in announced.content.decode()
+        assert "Version three, from tomorrow." not in announced.content.decode()
         assert client.get("/about/")["X-Cache"] == "miss"
 
-        traveller.move_to(datetime.datetime(2027, 3, 10, 23, 59, 30, tzinfo=berlin))
+        traveller.move_to(midnight - 30 * second)
         for path in ("/privacy/", "/about/"):  # every page: each embeds the consent config
             late = client.get(path)
             assert late["X-Cache"] == "hit"
             # Neither browsers nor a CDN may keep it past midnight either.
             assert late["Cache-Control"] == "public, max-age=30, s-maxage=30"
 
-        traveller.move_to(datetime.datetime(2027, 3, 11, 0, 0, 1, tzinfo=berlin))
+        traveller.move_to(midnight + second)
         assert client.get("/about/")["X-Cache"] == "miss"
         current = client.get("/privacy/")
         assert current["X-Cache"] == "miss"
-        assert "Version three, from the eleventh." in current.content.decode()
+        assert "Version three, from tomorrow." in current.content.decode()
 
 
 # --- Forms and nonces on cached pages --------------------------------------------------------
@@ -530,12 +533,36 @@ def test_without_redis_both_gunicorn_workers_share_the_file_page_cache(site_env,
 
 
 class RecordingBackend(BaseBackend):
-    """A frontend-cache backend that writes down what it was asked to purge."""
+    """A frontend-cache backend that writes down what it was asked to purge, and refuses,
+    like the Cloudflare backend, to be called with a database transaction open."""
 
     purged: list[str] = []
 
     def purge(self, url):
+        assert_no_transaction("CDN")
         RecordingBackend.purged.append(url)
+
+
+def test_a_publish_purges_the_page_from_the_cdn_once_its_transaction_commits(
+    site, settings, django_capture_on_commit_callbacks
+):
+    settings.WAGTAILFRONTENDCACHE = {
+        "recording": {"BACKEND": "tests.site.test_page_cache.RecordingBackend"}
+    }
+    RecordingBackend.purged = []
+    page = StandardPage.objects.get(slug="about")
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():  # as Wagtail's edit view publishes
+            page.title = "About us, revised"
+            page.save_revision().publish()
+        assert RecordingBackend.purged == []  # nothing while the publish was uncommitted
+    assert page.get_full_url() in RecordingBackend.purged
+
+
+def test_the_cloudflare_backend_is_never_called_inside_a_transaction():
+    backend = page_cache.GuardedCloudflareBackend({"BEARER_TOKEN": "token", "ZONEID": "zone"})
+    with transaction.atomic(), pytest.raises(TransactionOpenError, match="Cloudflare"):
+        backend.purge_batch(["http://localhost/"])
 
 
 def test_a_setting_change_purges_every_live_page_from_the_cdn(
@@ -569,7 +596,7 @@ def test_without_a_cdn_nothing_is_purged(site, django_capture_on_commit_callback
 def test_cloudflare_credentials_switch_on_frontend_cache_purging():
     code = (
         "import json, importlib; s = importlib.import_module('website.settings.base'); "
-        "print(json.dumps(['wagtail.contrib.frontend_cache' in s.INSTALLED_APPS, "
+        "print(json.dumps(['wagtail.contrib.frontend_cache' not in s.INSTALLED_APPS, "
         "getattr(s, 'WAGTAILFRONTENDCACHE', None), s.PAGE_CACHE_ENABLED, s.PAGE_CACHE_SECONDS, "
         "s.PAGE_CACHE_BROWSER_SECONDS, s.PAGE_CACHE_CDN_SECONDS]))"
     )
@@ -586,12 +613,13 @@ def test_cloudflare_credentials_switch_on_frontend_cache_purging():
         )
         return json.loads(result.stdout)
 
-    assert load() == [False, None, True, 600, 60, 300]
-    installed, backends, *_ = load(CLOUDFLARE_API_TOKEN="token", CLOUDFLARE_ZONEID="zone")
-    assert installed
+    assert load() == [True, None, True, 600, 60, 300]
+    # The app stays out: its receivers would queue purges inside the publish transaction.
+    not_installed, backends, *_ = load(CLOUDFLARE_API_TOKEN="token", CLOUDFLARE_ZONEID="zone")
+    assert not_installed
     assert backends == {
         "cloudflare": {
-            "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+            "BACKEND": "website.page_cache.GuardedCloudflareBackend",
             "BEARER_TOKEN": "token",
             "ZONEID": "zone",
         }
