@@ -1,14 +1,84 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite, and the `--clock-offset-days` option."""
 
+import datetime
 import io
 import os
+import time
 
 import pytest
+import time_machine
 from wagtail.models import Page, Site
 
 # pytest-django + Playwright: the sync Playwright API runs an event loop in the test thread,
 # which makes Django refuse ORM calls from it unless this is set (documented combination).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# --- A moved clock for the whole session ---------------------------------------------------
+
+# The travel started by --clock-offset-days, kept to stop it when pytest ends.
+SESSION_TRAVEL = pytest.StashKey[time_machine.travel]()
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-offset-days",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Run the whole session with the clock moved N days (negative: back) by "
+        "time-machine, still ticking, to catch tests and code that only pass today. Tests that "
+        "travel themselves still do (nested travel). Subprocesses, Chromium and the "
+        "database's own NOW() keep the real clock.",
+    )
+
+
+def pytest_configure(config):
+    # Started here rather than in a fixture so the test database, its migrations and
+    # collection-time code all see the moved clock too.
+    days = config.getoption("clock_offset_days")
+    if days:
+        # A timestamp, not an aware datetime: time-machine would also switch the process's
+        # time zone (TZ) to the datetime's one, and Django has set it to TIME_ZONE.
+        travel = time_machine.travel(time.time() + days * 86400, tick=True)
+        travel.start()
+        config.stash[SESSION_TRAVEL] = travel
+
+
+def pytest_unconfigure(config):
+    travel = config.stash.get(SESSION_TRAVEL, None)
+    if travel is not None:
+        travel.stop()
+        del config.stash[SESSION_TRAVEL]
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("clock_offset_days"):
+        return
+    # Cookies, lifetimes and dates set at the moved time mean nothing to a browser on the real
+    # one: these tests would fail for a reason that is not theirs.
+    skip = pytest.mark.skip(reason="--clock-offset-days: Chromium keeps the real clock")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    days = config.getoption("clock_offset_days")
+    if not days:
+        return None
+    moved = datetime.datetime.now(datetime.UTC)
+    return (
+        f"clock: moved {days:+d} days by time-machine, now {moved:%Y-%m-%d %H:%M} UTC "
+        "(subprocesses, Chromium and the database's NOW() keep the real clock)"
+    )
+
+
+@pytest.fixture
+def clock_offset_days(request) -> int:
+    """The days --clock-offset-days moved this session's clock (0 on a normal run), for a test
+    whose other processes cannot follow the move."""
+    return request.config.getoption("clock_offset_days")
 
 
 @pytest.fixture(autouse=True)

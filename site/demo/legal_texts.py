@@ -194,7 +194,7 @@ _RIGHTS_AND_CHANGES = [
     ),
 ]
 
-# --- Privacy policy, version 1.0 (effective 2026-03-01) --------------------------------------
+# --- Privacy policy, version 1.0 (effective 9 months before the demo is loaded) ---------------
 
 _HOSTING_V1 = [
     ("heading", {"text": "Hosting and server logs", "anchor": ""}),
@@ -239,7 +239,7 @@ PRIVACY_V1 = (
     + _RIGHTS_AND_CHANGES
 )
 
-# --- Privacy policy, version 2.0 (effective 2026-09-01, material change) ---------------------
+# --- Privacy policy, version 2.0 (material change, effective 3 months before the demo's load)
 
 _HOSTING_V2 = [
     ("heading", {"text": "Hosting and server logs", "anchor": ""}),

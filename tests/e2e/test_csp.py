@@ -7,11 +7,10 @@ behave like the real tags on the wire: they send beacons, pixels and frames to t
 real ones use, so a host missing from the policy shows up as a refused request.
 """
 
-import datetime
-
 import pytest
 from cookie_consent.models import CookieGroup
 from django.core import signing
+from django.utils import timezone
 
 from legal.models import PolicyPage
 from newsletter.signup import CONFIRM_SALT
@@ -149,7 +148,7 @@ def test_every_page_type_runs_its_tags_without_a_violation(tagged):
     publish(
         PolicyPage.objects.get(slug="privacy"),
         version_label="2.0",
-        effective_date=datetime.date(2026, 1, 1),
+        effective_date=timezone.localdate(),
     )
     token = signing.dumps({"c": 1, "p": ["newsletter"]}, salt=CONFIRM_SALT)
     tagged.open("/")

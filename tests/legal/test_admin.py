@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from django.utils import timezone
 from wagtail.test.utils.form_data import (
     nested_form_data,
     querydict_from_html,
@@ -95,10 +96,12 @@ def test_material_change_needs_a_summary(editor_client, home_page):
 
 def test_effective_date_cannot_go_back_before_the_last_version(editor_client, home_page):
     page = PolicyPageFactory(parent=home_page, slug="privacy")
-    publish(page, effective_date=datetime.date(2026, 6, 1))
-    response = post_edit(editor_client, page, effective_date="2026-05-01")
+    last = timezone.localdate() - datetime.timedelta(days=10)
+    publish(page, effective_date=last)
+    earlier = last - datetime.timedelta(days=31)
+    response = post_edit(editor_client, page, effective_date=earlier.isoformat())
     assert response.status_code == 200
-    assert "Must be on or after 2026-06-01" in response.content.decode()
+    assert f"Must be on or after {last:%Y-%m-%d}" in response.content.decode()
 
 
 def test_drafts_save_without_version_checks(editor_client, home_page):

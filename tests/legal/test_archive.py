@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from legal.models import PolicyPage
 from tests.legal.factories import PolicyPageFactory
@@ -12,13 +14,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def policy(home_page):
+def second_effective_date():
+    """Version 2.0 took effect a month ago (1.0 a month before), whatever the date today."""
+    return timezone.localdate() - datetime.timedelta(days=30)
+
+
+@pytest.fixture
+def policy(home_page, second_effective_date):
     page = PolicyPageFactory(parent=home_page, slug="privacy")
-    publish(page, effective_date=datetime.date(2026, 1, 1))
+    publish(page, effective_date=second_effective_date - datetime.timedelta(days=31))
     publish(
         page,
         version_label="2.0",
-        effective_date=datetime.date(2026, 2, 1),
+        effective_date=second_effective_date,
         is_material_change=True,
         change_summary="Added the newsletter section.",
         body=[
@@ -32,10 +40,11 @@ def policy(home_page):
     return PolicyPage.objects.get(pk=page.pk)
 
 
-def test_current_page_shows_version_and_last_updated(client, policy):
+def test_current_page_shows_version_and_last_updated(client, policy, second_effective_date):
     html = client.get("/privacy/").content.decode()
     assert "Version 2.0 · last updated" in html
-    assert '<time datetime="2026-02-01">1 February 2026</time>' in html
+    day = second_effective_date
+    assert f'<time datetime="{day:%Y-%m-%d}">{date_format(day, "j F Y")}</time>' in html
     assert 'href="/privacy/versions/"' in html
 
 
@@ -54,7 +63,9 @@ def test_version_list_shows_every_version_with_dates_and_summaries(client, polic
     assert 'href="/privacy/versions/1.0/compare/2.0/"' in html
 
 
-def test_archived_version_is_the_snapshot_noindexed_with_canonical_to_current(client, policy):
+def test_archived_version_is_the_snapshot_noindexed_with_canonical_to_current(
+    client, policy, second_effective_date
+):
     response = client.get("/privacy/versions/1.0/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -63,7 +74,7 @@ def test_archived_version_is_the_snapshot_noindexed_with_canonical_to_current(cl
     v1 = policy.versions.get(version_label="1.0")
     assert v1.html in html
     assert v1.sha256 in html
-    assert "until" in html and "1 February 2026" in html
+    assert "until" in html and date_format(second_effective_date, "j F Y") in html
     assert "We send a letter" not in html
 
 

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
 
 from legal.csp import SERVICE_TYPE_HOSTS, merge_hosts
 from legal.models import PolicyPage, ServiceType
@@ -57,7 +58,7 @@ def page_types(demo_site):
     publish(
         PolicyPage.objects.get(slug="privacy"),
         version_label="2.0",
-        effective_date=datetime.date(2026, 1, 1),
+        effective_date=timezone.localdate(),
     )
     token = signing.dumps({"c": 1, "p": ["newsletter"]}, salt=CONFIRM_SALT)
     return {

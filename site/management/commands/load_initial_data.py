@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from wagtail.documents.models import Document
 from wagtail.models import (
     Collection,
@@ -165,6 +166,14 @@ NEWSLETTER_TOPICS = [
         "description": "Dates of sketching walks in Leipzig and online sessions.",
     },
 ]
+
+
+def first_of_month(months_ago: int) -> date:
+    """The first day of the month `months_ago` months before the demo is loaded: relative
+    dates keep the demo's versions in force (and months apart) whatever day it is loaded on."""
+    today = timezone.localdate()
+    month = today.year * 12 + today.month - 1 - months_ago
+    return date(month // 12, month % 12 + 1, 1)
 
 
 class Command(BaseCommand):
@@ -414,7 +423,7 @@ class Command(BaseCommand):
             kind=LegalKind.PRIVACY,
             intro="How this site handles personal data, in plain words.",
             version_label="1.0",
-            effective_date=date(2026, 3, 1),
+            effective_date=first_of_month(9),
             body=legal_texts.PRIVACY_V1,
         )
         home.add_child(instance=page)
@@ -422,7 +431,7 @@ class Command(BaseCommand):
         page = PolicyPage.objects.get(pk=page.pk)
         page.body = legal_texts.PRIVACY_V2
         page.version_label = "2.0"
-        page.effective_date = date(2026, 9, 1)
+        page.effective_date = first_of_month(3)
         page.is_material_change = True
         page.change_summary = legal_texts.PRIVACY_V2_SUMMARY
         page.save_revision().publish()
@@ -439,7 +448,7 @@ class Command(BaseCommand):
             slug=slug,
             kind=slug,
             version_label="1.0",
-            effective_date=date(2026, 3, 1),
+            effective_date=first_of_month(9),
             body=body,
         )
         home.add_child(instance=page)
@@ -456,7 +465,7 @@ class Command(BaseCommand):
             title="Impressum",
             slug="impressum",
             version_label="1.0",
-            effective_date=date(2026, 3, 1),
+            effective_date=first_of_month(9),
             contact_form_page=ContactPage.objects.child_of(home).first(),
             **legal_texts.IMPRESSUM,
         )
