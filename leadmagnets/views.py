@@ -1,6 +1,6 @@
 """Lead-magnet requests (the form post) and downloads through signed, expiring links."""
 
-from django.http import FileResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from legal.http import same_origin
+from legal.http import fits_id_column, same_origin
 from newsletter.signup import Consent, sign_up
 from newsletter.views import cookie_consent_id, rate_limited
 
@@ -24,6 +24,8 @@ from .models import DownloadGrant, LeadMagnetPage
 def request_resource(request, page_id):
     if not same_origin(request):
         return HttpResponseBadRequest("Cross-site requests are refused.")
+    if not fits_id_column(LeadMagnetPage, page_id):
+        raise Http404("No such page.")
     page = get_object_or_404(LeadMagnetPage.objects.live(), pk=page_id)
     if limited := rate_limited(request):
         return limited

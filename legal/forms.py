@@ -1,6 +1,7 @@
-"""Admin forms of the legal pages: propose the next version, validate before publishing."""
+"""Admin forms: legal pages (propose the next version, validate before publishing) and the
+third-party services registry (custom scripts need their own permission)."""
 
-from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 from .versioning import label_is_after, next_label
 
@@ -72,4 +73,31 @@ class ImpressumPageForm(LegalPageForm):
         for field, message in candidate.mandatory_field_errors().items():
             if field not in self.errors:
                 self.add_error(field if field in self.fields else None, message)
+        return cleaned
+
+
+class ThirdPartyServiceForm(WagtailAdminModelForm):
+    """A custom script runs in every consenting visitor's browser, so choosing one needs the
+    "edit custom scripts" permission. Without it the code field is not in the form at all
+    (its FieldPanel asks for the permission), so the refusal is shown next to the type."""
+
+    def clean(self):
+        # Imported here: the model names this form as its base_form_class.
+        from .models.services import ServiceType
+
+        cleaned = super().clean()
+        chosen = cleaned.get("service_type")
+        user = self.for_user
+        if (
+            chosen == ServiceType.CUSTOM
+            and self.instance.service_type != ServiceType.CUSTOM
+            and not (user and user.has_perm("legal.edit_custom_code"))
+        ):
+            # add_error() also drops the choice from cleaned_data, so the model's own checks
+            # run on the saved type and never ask for the code field this editor lacks.
+            self.add_error(
+                "service_type",
+                "A custom script needs the permission to edit custom scripts. Choose a "
+                "built-in type, or ask an administrator to add the script.",
+            )
         return cleaned

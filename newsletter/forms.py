@@ -66,21 +66,41 @@ class SignupForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("website"):
+            # Browsers' autofill fills it for some people too: the form shown with this
+            # message is sent again without it.
+            self.show_again_with(website="")
             raise forms.ValidationError("This looks like an automated sign-up.", code="spam")
-        try:
-            started = signing.loads(
-                self.data.get("started", ""), salt=STARTED_SALT, max_age=24 * 60 * 60
-            )
-        except signing.BadSignature:
+        started = self.started_at()
+        if started is None:
+            self.show_again_with(started=started_token())
             raise forms.ValidationError(
-                "The form has expired. Please reload the page and try again.", code="stale"
-            ) from None
+                "The form has expired. Please check your details and send it again.",
+                code="stale",
+            )
         if time.time() - started < settings.NEWSLETTER_MIN_FILL_SECONDS:
             raise forms.ValidationError(
                 "That was very fast. Please check your details and send the form again.",
                 code="too_fast",
             )
         return cleaned
+
+    def started_at(self) -> int | None:
+        """When the form was shown, from its signed stamp; None for a forged, damaged or
+        day-old stamp."""
+        try:
+            started = signing.loads(
+                self.data.get("started", ""), salt=STARTED_SALT, max_age=24 * 60 * 60
+            )
+        except signing.BadSignature:
+            return None
+        return started if type(started) is int else None
+
+    def show_again_with(self, **values) -> None:
+        """Values the form carries when it is shown again with its errors, in place of the
+        posted ones that would fail again however the visitor corrects the other fields."""
+        self.data = self.data.copy()
+        for name, value in values.items():
+            self.data[name] = value
 
 
 class TopicChoiceField(forms.ModelMultipleChoiceField):

@@ -1,7 +1,9 @@
 """Public sign-up endpoints: the form post, "check your inbox", and the confirmation link."""
 
+import re
+
 from django.conf import settings
-from django.http import HttpResponseBadRequest, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -11,7 +13,7 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from legal.consent import read_state
-from legal.http import over_rate_limit, same_origin
+from legal.http import fits_id_column, over_rate_limit, same_origin
 
 from .blocks import form_ids
 from .forms import PreferencesForm, SignupForm
@@ -57,36 +59,62 @@ def rate_limited(request):
     return response
 
 
+class BadSignupPost(Exception):
+    """A sign-up post with hidden fields that no form of this site sends; the message says
+    which (400). The visitor cannot fix a hidden field, so no form is shown again."""
+
+
+BLOCK_ID = re.compile(r"[0-9A-Za-z-]{1,64}")  # Wagtail's block ids are UUIDs
+FORM_GONE = "This sign-up form no longer exists; reload the page."
+
+
+def single_value(request, name: str) -> str:
+    values = request.POST.getlist(name)
+    if len(values) > 1:
+        raise BadSignupPost(f"The form sent more than one '{name}' field; reload the page.")
+    return values[0] if values else ""
+
+
+def posted_form(request):
+    """The page (None for the footer form) and the block id that the hidden `page` and
+    `block` fields name. Raises BadSignupPost for values no form sends and Http404 for a
+    page id too large to be one."""
+    raw_page, block_id = single_value(request, "page"), single_value(request, "block")
+    if not BLOCK_ID.fullmatch(block_id):
+        raise BadSignupPost("The form's 'block' field is not a form id; reload the page.")
+    if not raw_page:
+        return None, block_id
+    if not (raw_page.isascii() and raw_page.isdigit() and int(raw_page) > 0):
+        raise BadSignupPost("The form's 'page' field is not a page id; reload the page.")
+    if not fits_id_column(Page, int(raw_page)):
+        raise Http404("No such page.")
+    page = Page.objects.live().filter(pk=int(raw_page)).first()
+    if page is None:
+        raise BadSignupPost(FORM_GONE)
+    return page.specific, block_id
+
+
 @never_cache
 @csrf_exempt  # origin-checked in same_origin(): the forms sit on cacheable pages
 @require_POST
 def signup(request):
     if not same_origin(request):
         return HttpResponseBadRequest("Cross-site sign-ups are refused.")
-    page = Page.objects.live().filter(pk=request.POST.get("page") or 0).first()
-    if page is not None:
-        config = find_signup_block(page.specific, request.POST.get("block", ""))
-    else:  # the footer form, kept in the site's newsletter settings
-        config = find_signup_block(
-            NewsletterSettings.for_request(request), request.POST.get("block", "")
-        )
+    try:
+        page, block_id = posted_form(request)
+    except BadSignupPost as error:
+        return HttpResponseBadRequest(str(error))
+    # The footer form is kept in the site's newsletter settings.
+    config = find_signup_block(page or NewsletterSettings.for_request(request), block_id)
     if config is None:
-        return HttpResponseBadRequest("This sign-up form no longer exists; reload the page.")
+        return HttpResponseBadRequest(FORM_GONE)
     if limited := rate_limited(request):
         return limited
-    form = SignupForm(request.POST, config=config, auto_id=form_ids(request.POST.get("block", "")))
+    form = SignupForm(request.POST, config=config, auto_id=form_ids(block_id))
     if not form.is_valid():
-        return TemplateResponse(
-            request,
-            "newsletter/signup_errors.html",
-            {
-                "form": form,
-                "value": config,
-                "page": page.specific,
-                "block_id": request.POST.get("block"),
-            },
-            status=400,
-        )
+        # The form again with each message next to its field, to fix and send from there.
+        context = {"form": form, "value": config, "page": page, "block_id": block_id}
+        return TemplateResponse(request, "newsletter/signup_errors.html", context, status=400)
     data = form.cleaned_data
     sign_up(
         email=data["email"],

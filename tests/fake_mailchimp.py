@@ -1,11 +1,15 @@
 """A wire-level fake of the Mailchimp Marketing API on 127.0.0.1, for the real client.
 
 It implements the endpoints the site uses with Mailchimp's semantics (subscriber hash,
-`status_if_new` versus `status`, compliance states, forgotten addresses, fake-looking
-addresses, the 10-connection limit answered with 429) and injects faults: latency, 5xx
-answers, and a switch that refuses connections by closing the socket.
+`status_if_new` versus `status`, the transactional status, compliance states, archived and
+forgotten members, GDPR marketing permissions, fake-looking addresses, the 10-connection
+limit answered with 429) and injects faults: latency, 5xx answers, and a switch that
+refuses connections by closing the socket. Each rule cites where Mailchimp documents it;
+"API reference" is mailchimp.com/developer/marketing/api/list-members/, "webhook guide" is
+mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/.
 """
 
+import datetime
 import hashlib
 import json
 import re
@@ -16,6 +20,17 @@ import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# API reference, "status": the values a member can have (archived only ever in answers).
+STATUSES = {"subscribed", "unsubscribed", "cleaned", "pending", "transactional"}
+# Mailchimp's errors documentation (mailchimp.com/developer/marketing/docs/errors/), as
+# reported in ibericode/mailchimp-for-wordpress#798: an unsubscribed or cleaned member can't
+# be set to subscribed by the API; an unsubscribed one may get Mailchimp's own opt-in
+# (pending), a cleaned one nothing.
+COMPLIANCE_BLOCKED = {
+    ("unsubscribed", "subscribed"),
+    ("cleaned", "subscribed"),
+    ("cleaned", "pending"),
+}
 MEMBER = re.compile(r"^/3\.0/lists/(?P<list>[^/]+)/members/(?P<hash>[0-9a-f]{32})(?P<rest>/.*)?$")
 MEMBERS = re.compile(r"^/3\.0/lists/(?P<list>[^/]+)/members/?$")
 
@@ -24,11 +39,22 @@ def subscriber_hash(email: str) -> str:
     return hashlib.md5(email.strip().lower().encode()).hexdigest()  # noqa: S324
 
 
+def iso_8601(value) -> bool:
+    try:
+        datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 class FakeMailchimp:
     def __init__(self, connection_limit: int = 10):
         self.connection_limit = connection_limit
         self.members: dict[tuple[str, str], dict] = {}
         self.forgotten: set[str] = set()
+        # Mailchimp mails its own opt-in each time a member becomes pending (API reference,
+        # "status": pending sends a confirmation); these are the addresses it mailed.
+        self.optin_mails: list[str] = []
         self.calls: list[tuple[str, str]] = []
         self.latency = 0.0
         self.fail_with: int | None = None  # answer every call with this status
@@ -52,6 +78,9 @@ class FakeMailchimp:
 
             def do_POST(self):
                 fake.handle(self, "POST")
+
+            def do_DELETE(self):
+                fake.handle(self, "DELETE")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -81,7 +110,8 @@ class FakeMailchimp:
 
     def set_status(self, list_id: str, email: str, status: str, **merge_fields) -> dict:
         """Change (or add) a member the way Mailchimp itself would: someone unsubscribing
-        from a campaign, an admin editing the audience, a hosted form, a hard bounce."""
+        from a campaign, an admin editing or archiving the audience, a hosted form, a hard
+        bounce. `status` may also be "archived" (the audience page's Archive action)."""
         key = (list_id, subscriber_hash(email))
         member = self.members.get(key)
         if member is None:
@@ -98,6 +128,11 @@ class FakeMailchimp:
         member["merge_fields"].update(merge_fields)
         member["last_changed"] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
         return member
+
+    def forget(self, list_id: str, email: str) -> None:
+        """An admin deleted the member permanently in Mailchimp's audience page."""
+        self.members.pop((list_id, subscriber_hash(email)), None)
+        self.forgotten.add(subscriber_hash(email))
 
     def change_email(self, list_id: str, old_email: str, new_email: str) -> dict:
         """The member changed the address in Mailchimp's profile page (its `upemail`)."""
@@ -122,7 +157,15 @@ class FakeMailchimp:
             "fired_at": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
             "data[list_id]": list_id,
         }
-        if event_type == "upemail":
+        if event_type == "campaign":
+            # Webhook guide, "Campaign Sending": about a campaign, not a member.
+            payload |= {
+                "data[id]": "5aa2102003",
+                "data[subject]": "Campaign Subject",
+                "data[status]": "sent",
+                "data[reason]": "",
+            }
+        elif event_type == "upemail":
             new_email = extra.pop("new_email")
             payload |= {
                 "data[new_id]": subscriber_hash(new_email)[:10],
@@ -140,6 +183,8 @@ class FakeMailchimp:
                     payload[f"data[merges][{name}]"] = value
             payload["data[ip_opt]"] = "198.51.100.7"
         if event_type == "unsubscribe":
+            # Webhook guide: data[action] is "unsub", or "delete" when the member was
+            # deleted (archived) rather than unsubscribed; pass action="delete".
             payload |= {"data[action]": "unsub", "data[reason]": "manual"}
         if event_type in ("unsubscribe", "cleaned"):
             payload["data[campaign_id]"] = "cb398d21d2"
@@ -224,11 +269,17 @@ class FakeMailchimp:
             )
         if method == "GET" and not rest:
             return self.reply(handler, 200, member)
+        if method == "DELETE" and not rest:
+            # API reference, "Archive list member": reversible, the member answers GET with
+            # status "archived" afterwards (mailchimp.com/help/archive-and-unarchive-contacts).
+            member["status"] = "archived"
+            return self.reply(handler, 204, None)
         if method == "PATCH" and not rest:
-            if "status" in body:
-                member["status"] = body["status"]
+            if "status" in body and (refusal := self.change_status(member, body["status"])):
+                return self.problem(handler, 400, *refusal)
             # Interests: only the ids sent change, the others stay as they are.
             member.setdefault("interests", {}).update(body.get("interests", {}))
+            self.merge_permissions(member, body)
             return self.reply(handler, 200, member)
         if method == "POST" and rest == "/tags":
             for tag in body.get("tags", []):
@@ -238,6 +289,7 @@ class FakeMailchimp:
                     member["tags"].discard(tag["name"])
             return self.reply(handler, 204, None)
         if method == "POST" and rest == "/actions/delete-permanent":
+            # API reference, "Delete list member": erased for good, never re-importable.
             del self.members[key]
             self.forgotten.add(key[1])
             return self.reply(handler, 204, None)
@@ -253,6 +305,8 @@ class FakeMailchimp:
                 "The subscriber hash does not match the e-mail address.",
             )
         if key[1] in self.forgotten:
+            # mailchimp.com/help/delete-contacts/: a permanently deleted address can't be
+            # re-imported or added through the API, only through a Mailchimp hosted form.
             return self.problem(
                 handler,
                 400,
@@ -266,6 +320,17 @@ class FakeMailchimp:
                 "Invalid Resource",
                 f"{email} looks fake or invalid, please enter a real email.",
             )
+        for field in ("status_if_new", "status"):
+            if field in body and body[field] not in STATUSES:
+                return self.problem(
+                    handler, 400, "Invalid Resource", f"{field} must be one of {sorted(STATUSES)}."
+                )
+        for field in ("timestamp_signup", "timestamp_opt"):
+            # API reference: "The date and time … in ISO 8601 format".
+            if field in body and not iso_8601(body[field]):
+                return self.problem(
+                    handler, 400, "Invalid Resource", f"{field} is not an ISO 8601 time."
+                )
         member = self.members.get(key)
         if member is None:
             if "status_if_new" not in body:
@@ -275,33 +340,78 @@ class FakeMailchimp:
                     "Invalid Resource",
                     "status_if_new is required when adding a member.",
                 )
+            # API reference, PUT: `status_if_new` applies only when the member is created.
             member = {
                 "id": key[1],
+                "unique_email_id": key[1][:10],
                 "email_address": email,
-                "status": body["status_if_new"],
+                "status": body.get("status", body["status_if_new"]),
                 "merge_fields": {},
                 "tags": set(),
                 "marketing_permissions": [],
             }
             self.members[key] = member
-        elif "status" in body:
-            if member["status"] in {"unsubscribed", "cleaned"} and body["status"] == "subscribed":
-                return self.problem(
-                    handler,
-                    400,
-                    "Member In Compliance State",
-                    f"{email} is in a compliance state due to unsubscribe, "
-                    "bounce, or compliance review.",
-                )
-            member["status"] = body["status"]
+            if member["status"] == "pending":
+                self.optin_mails.append(email)
+        elif "status" in body and (refusal := self.change_status(member, body["status"])):
+            # API reference, PUT: `status` changes an existing member; an archived member
+            # is un-archived by it (brandonseydel/MailChimp.Net#417). Without it, the
+            # member's status, archived included, stays as it is.
+            return self.problem(handler, 400, *refusal)
         member["merge_fields"].update(body.get("merge_fields", {}))
         member.setdefault("interests", {}).update(body.get("interests", {}))
-        if "marketing_permissions" in body:
-            member["marketing_permissions"] = body["marketing_permissions"]
-        for field in ("timestamp_opt", "ip_opt", "language"):
+        self.merge_permissions(member, body)
+        for field in (
+            "timestamp_signup",
+            "timestamp_opt",
+            "ip_signup",
+            "ip_opt",
+            "language",
+        ):
             if field in body:
                 member[field] = body[field]
+        member["last_changed"] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
         return self.reply(handler, 200, member)
+
+    def change_status(self, member: dict, status: str) -> tuple[str, str] | None:
+        """Set `status` as Mailchimp would; the error's (title, detail) where it refuses."""
+        if (member["status"], status) in COMPLIANCE_BLOCKED:
+            return (
+                "Member In Compliance State",
+                f"{member['email_address']} is in a compliance state due to unsubscribe, "
+                "bounce, or compliance review and cannot be subscribed.",
+            )
+        if status == "pending" and member["status"] != "pending":
+            self.optin_mails.append(member["email_address"])
+        member["status"] = status
+        member["last_changed"] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+        return None
+
+    @staticmethod
+    def merge_permissions(member: dict, body: dict) -> None:
+        """API reference, "marketing_permissions": each sent id sets that permission; the
+        ones not sent stay as they are (so a site that sends none changes none)."""
+        for sent in body.get("marketing_permissions") or []:
+            held = next(
+                (
+                    permission
+                    for permission in member["marketing_permissions"]
+                    if permission["marketing_permission_id"] == sent["marketing_permission_id"]
+                ),
+                None,
+            )
+            if held is None:
+                held = {"marketing_permission_id": sent["marketing_permission_id"], "text": ""}
+                member["marketing_permissions"].append(held)
+            held["enabled"] = bool(sent.get("enabled"))
+
+    def permission(self, list_id: str, email: str, permission_id: str) -> bool | None:
+        """Whether `permission_id` is enabled for the member (None: never set)."""
+        member = self.member(list_id, email) or {}
+        for permission in member.get("marketing_permissions", []):
+            if permission["marketing_permission_id"] == permission_id:
+                return permission["enabled"]
+        return None
 
     def list_members(self, handler, list_id):
         """GET /lists/{id}/members: paged by count (default 10, at most 1000) and offset."""

@@ -10,6 +10,8 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.search import index
 
+from ..forms import ThirdPartyServiceForm
+
 
 class LegalBasis(models.TextChoices):
     # GDPR Art. 6(1): the six lawful bases.
@@ -121,6 +123,7 @@ class ThirdPartyService(index.Indexed, ClusterableModel):
         InlinePanel("cookies", heading="Cookies this service sets", label="Cookie"),
     ]
     search_fields = [index.SearchField("name"), index.SearchField("provider")]
+    base_form_class = ThirdPartyServiceForm
 
     class Meta:
         ordering = ["sort_order", "name"]

@@ -1,0 +1,94 @@
+"""Editors without the "edit custom scripts" permission in the third-party services admin."""
+
+import re
+
+import pytest
+from cookie_consent.models import CookieGroup
+from django.contrib.auth.models import Group, Permission
+from wagtail.test.utils.form_data import querydict_from_html
+
+from legal.models import ServiceType, ThirdPartyService
+from tests.legal.factories import ThirdPartyServiceFactory
+
+pytestmark = pytest.mark.django_db
+ADD_URL = "/admin/snippets/legal/thirdpartyservice/add/"
+
+
+@pytest.fixture
+def services_editor(client, django_user_model, demo_site):
+    """An editor who may add and change services, but not edit custom scripts."""
+    editor = django_user_model.objects.create_user("ed", "ed@example.com", "pw")
+    group = Group.objects.create(name="Editors of services")
+    group.permissions.add(
+        *Permission.objects.filter(
+            codename__in=["access_admin", "add_thirdpartyservice", "change_thirdpartyservice"]
+        )
+    )
+    editor.groups.add(group)
+    client.force_login(editor)
+    return client
+
+
+def service_form(client, url, **changes):
+    html = client.get(url).content.decode()
+    data = querydict_from_html(html, form_id="w-editor-form")
+    data.update(
+        {
+            "name": "Chat widget",
+            "provider": "Chat Ltd, Dublin, Ireland",
+            "purpose": "Live chat.",
+            "data_categories": "IP address",
+            "legal_basis": "a",
+            "location": "EU",
+            "retention": "30 days",
+            "cookie_group": str(CookieGroup.objects.get(varname="statistics").pk),
+        }
+    )
+    for name, value in changes.items():
+        data[name] = value
+    return data
+
+
+def test_choosing_custom_script_without_the_permission_is_a_form_error(services_editor):
+    data = service_form(services_editor, ADD_URL, service_type=ServiceType.CUSTOM)
+    response = services_editor.post(ADD_URL, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    errors = re.search(
+        r'data-contentpath="service_type">\s*<div class="w-field__errors"(.*?)</div>', html, re.S
+    )
+    assert "A custom script needs the permission to edit custom scripts" in errors.group(1)
+    assert 'name="custom_code"' not in html
+    assert not ThirdPartyService.objects.filter(name="Chat widget").exists()
+
+
+def test_an_editor_without_the_permission_keeps_an_existing_custom_service_unchanged(
+    services_editor,
+):
+    service = ThirdPartyServiceFactory(
+        name="Chat widget",
+        service_type=ServiceType.CUSTOM,
+        custom_code="<script>chat()</script>",
+        cookie_group=CookieGroup.objects.get(varname="statistics"),
+    )
+    url = f"/admin/snippets/legal/thirdpartyservice/edit/{service.pk}/"
+    data = service_form(services_editor, url, retention="90 days")
+    response = services_editor.post(url, data)
+    assert response.status_code == 302
+    service.refresh_from_db()
+    assert service.retention == "90 days"
+    assert service.custom_code == "<script>chat()</script>"
+
+
+def test_the_permission_allows_custom_scripts(services_editor):
+    Group.objects.get(name="Editors of services").permissions.add(
+        Permission.objects.get(codename="edit_custom_code")
+    )
+    data = service_form(
+        services_editor,
+        ADD_URL,
+        service_type=ServiceType.CUSTOM,
+        custom_code="<script>chat()</script>",
+    )
+    assert services_editor.post(ADD_URL, data).status_code == 302
+    assert ThirdPartyService.objects.get(name="Chat widget").service_type == ServiceType.CUSTOM
