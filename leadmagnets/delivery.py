@@ -2,16 +2,15 @@
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.dispatch import receiver
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tasks import task
 
+from newsletter.mail import compose_mail
 from newsletter.models import Contact
 from newsletter.preferences import preferences_url
 from newsletter.signup import contact_confirmed
-from newsletter.unsubscribe import list_unsubscribe_headers, unsubscribe_url
+from newsletter.unsubscribe import unsubscribe_url
 
 from .models import DownloadGrant, LeadMagnetPage
 
@@ -71,9 +70,14 @@ def send_delivery(grant_id: int) -> None:
         "unsubscribe_url": unsubscribe_url(grant.contact, grant.page.purpose),
         "preferences_url": preferences_url(grant.contact),
     }
-    EmailMultiAlternatives(
-        subject=f"Your download: {grant.page.title}",
-        body=render_to_string("leadmagnets/mail/delivery.txt", context),
-        to=[grant.contact.email],
-        headers=list_unsubscribe_headers(grant.contact, grant.page.purpose),
+    # Sent to a member of the site's list for one of its purposes, which the person may
+    # leave: list mail, with the list's List-Id and unsubscribe headers. The subject holds
+    # the editor's title only, nothing a visitor typed.
+    compose_mail(
+        f"Your download: {grant.page.title}",
+        "leadmagnets/mail/delivery",
+        context,
+        to=grant.contact.email,
+        contact=grant.contact,
+        purpose=grant.page.purpose,
     ).send()

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -48,7 +49,7 @@ def request_resource(request, page_id):
         tags=tags,
         source_page=page,
         source_url=page.url or "",
-        always_confirm=True,
+        language=get_language() or "",
         cookie_consent_id=cookie_consent_id(request),
     )
     return HttpResponseRedirect(reverse("newsletter:check_inbox"), status=303)

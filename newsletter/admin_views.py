@@ -16,6 +16,8 @@ FILTERS = {
     "all": None,
     "failed": Contact.SyncState.FAILED,
     "retrying": Contact.SyncState.RETRYING,
+    # Mailchimp mailed its own opt-in after refusing to subscribe again: the person's turn.
+    "awaiting": Contact.SyncState.AWAITING_MAILCHIMP,
     "queued": Contact.SyncState.QUEUED,
     "synced": Contact.SyncState.SYNCED,
 }

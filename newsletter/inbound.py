@@ -1,21 +1,26 @@
 """Changes that come from Mailchimp (webhooks and the nightly reconciliation), applied here.
 
 Webhooks are unsigned, so a payload is only a hint: the member is read back from the API and
-its state there is what gets applied. Nothing here creates an outbox job: a change that came
-from Mailchimp is never sent back to it (no echo). Withdrawal wins: an unsubscribe on either
-side is never undone by the other side's older state.
+its state there is what gets applied. A change that came from Mailchimp is never sent back to
+it (no echo). Withdrawal wins: an unsubscribe on either side is never undone by the other
+side's older state, and a member that Mailchimp archived or no longer has (deleted there)
+counts as unsubscribed. The one job queued here is the site's own change: a confirmation
+here that is newer than Mailchimp's unsubscribe is carried there by an explicit subscribe.
 """
 
 import datetime
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
+from legal.http import TransactionOpenError
+
 from . import mailchimp
 from .models import Contact, SignupConsent, Suppression, SyncJob, WebhookEvent, normalise_email
-from .signup import text_hash
+from .signup import enqueue_sync, text_hash
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +30,22 @@ IN_FLIGHT = [SyncJob.State.QUEUED, SyncJob.State.RETRYING]
 # Jobs that would put the person (back) on the list in Mailchimp.
 SUBSCRIBING_JOBS = [SyncJob.Kind.UPSERT, SyncJob.Kind.RESUBSCRIBE]
 WITHDRAWING_JOBS = [SyncJob.Kind.UNSUBSCRIBE, SyncJob.Kind.ERASE]
+# Jobs that set the member's status to subscribed outright (a fresh confirmation here).
+EXPLICIT_SUBSCRIBE = Q(kind=SyncJob.Kind.RESUBSCRIBE) | Q(
+    kind=SyncJob.Kind.UPSERT, payload__status="subscribed"
+)
+# Webhook events after which a member the API no longer has was deleted in Mailchimp
+# (webhook guide: an unsubscribe with data[action]=delete); after a subscribe or profile
+# event it only means the change is gone again: nothing to apply.
+WITHDRAWN_IF_GONE = {"unsubscribe", "cleaned"}
+# Outcomes the reconciliation counts by.
+UNSUBSCRIBED = "unsubscribed"
+KEPT_SUBSCRIBED = "confirmed here after Mailchimp's unsubscribe: kept subscribed"
+SUBSCRIBE_QUEUED = f"{KEPT_SUBSCRIBED}, subscribe queued for Mailchimp"
+SUBSCRIBE_ON_ITS_WAY = f"{KEPT_SUBSCRIBED}, its subscribe is on its way to Mailchimp"
+SUBSCRIBE_FAILED = f"{KEPT_SUBSCRIBED}, its subscribe failed in Mailchimp: left for an editor"
+OPT_IN_DONE = "subscribed in Mailchimp after its own opt-in: synced"
+NOT_CONFIRMED_BY_API = "not confirmed by the API: left alone"
 SUBSCRIBED_IN_MAILCHIMP = (
     "Subscribed through Mailchimp (one of its sign-up forms or the audience's admin); "
     "Mailchimp holds the wording that was shown."
@@ -56,13 +77,15 @@ def apply_member(member: dict, *, source: str, update_names: bool = False) -> st
     done = []
     if update_names and rename(contact, member):
         done.append("name updated")
-    if status == "unsubscribed":
+    if status in ("unsubscribed", "archived"):
+        # Archived: deleted from the audience in Mailchimp (its "Archive" action, or the API's
+        # DELETE); the person gets no campaigns there, so none are theirs here either.
         done.append(withdraw(contact, member, source=source))
     elif status == "cleaned":
         done.append(clean(contact))
     elif status == "subscribed":
         done.append(resubscribe(contact, member, source=source))
-    else:  # pending (Mailchimp's own double opt-in), archived, transactional
+    else:  # pending (Mailchimp's own double opt-in), transactional
         done.append(f"{status} in Mailchimp: status left as it is")
     return "; ".join(done)
 
@@ -82,33 +105,89 @@ def rename(contact, member) -> bool:
     return bool(changed)
 
 
-def withdraw(contact, member, *, source: str) -> str:
-    if contact.status == Contact.Status.UNSUBSCRIBED:
-        return "already unsubscribed"
+WITHDRAWAL_TEXTS = {
+    "unsubscribed": "Unsubscribed in Mailchimp.",
+    "archived": "Archived (deleted from the audience) in Mailchimp.",
+    "gone": "Deleted from the audience in Mailchimp (the API no longer has the member).",
+}
+
+
+def confirmed_after_change(contact, member) -> bool:
+    """Whether the newsletter was confirmed here after Mailchimp's last change of `member`.
+    Mailchimp counts in whole seconds: a tie is not after."""
     changed_at = mailchimp_time(member.get("last_changed"))
-    if (
+    return bool(
         contact.status == Contact.Status.SUBSCRIBED
         and changed_at
         and contact.confirmed_at
         and contact.confirmed_at.replace(microsecond=0) > changed_at
-    ):
-        # A fresh confirmation here is newer than Mailchimp's unsubscribe; its RESUBSCRIBE
-        # job carries it to Mailchimp. Mailchimp counts in whole seconds: a tie withdraws.
-        return "confirmed here after Mailchimp's unsubscribe: kept subscribed"
+    )
+
+
+def withdraw(contact, member, *, source: str) -> str:
+    """Mailchimp's unsubscribe (or archive, or deletion) applied here, without echo."""
+    if contact.status == Contact.Status.UNSUBSCRIBED:
+        return "already unsubscribed"
+    status = str(member.get("status"))
+    if status in ("archived", "gone") and contact.status != Contact.Status.SUBSCRIBED:
+        # No newsletter subscription here to end (waiting for a confirmation, only a lead
+        # magnet's reader, or bounced): a deleted member takes nothing away.
+        return f"{status} in Mailchimp, {contact.status} here: nothing to withdraw"
+    if confirmed_after_change(contact, member):
+        # A fresh confirmation here is newer than Mailchimp's unsubscribe: the site's own
+        # change, which only an explicit subscribe carries to Mailchimp (where Mailchimp
+        # refuses, it mails its own opt-in). Make sure one is on its way.
+        return ensure_explicit_subscribe(contact)
+    changed_at = mailchimp_time(member.get("last_changed"))
     contact.status = Contact.Status.UNSUBSCRIBED
     contact.unsubscribed_at = changed_at or timezone.now()
     contact.save(update_fields=["status", "unsubscribed_at"])
+    text = WITHDRAWAL_TEXTS.get(status, WITHDRAWAL_TEXTS["unsubscribed"])
     # GDPR Art. 7(3): a withdrawal is recorded like the consent it ends.
     SignupConsent.objects.create(
         contact=contact,
         purpose="newsletter",
         withdrawn=True,
-        consent_text="Unsubscribed in Mailchimp.",
+        consent_text=text,
         text_sha256="",
         source_url=source,
     )
-    supersede_subscribing_jobs(contact, "Superseded: unsubscribed in Mailchimp.")
-    return "unsubscribed"
+    supersede_subscribing_jobs(contact, f"Superseded: {text[0].lower()}{text[1:]}")
+    return UNSUBSCRIBED
+
+
+def ensure_explicit_subscribe(contact) -> str:
+    """Queue the explicit subscribe that carries the newer confirmation here to Mailchimp,
+    unless one is on its way or already failed for good. Returns the outcome."""
+    outcome = explicit_subscribe_outcome(contact)
+    if outcome == SUBSCRIBE_QUEUED:
+        enqueue_sync(contact, payload={"status": "subscribed"})
+    return outcome
+
+
+def explicit_subscribe_outcome(contact) -> str:
+    """What ensure_explicit_subscribe() comes to, without queueing anything."""
+    jobs = contact.sync_jobs.filter(EXPLICIT_SUBSCRIBE)
+    if jobs.filter(state__in=IN_FLIGHT).exists():
+        return SUBSCRIBE_ON_ITS_WAY
+    last = jobs.order_by("-pk").first()
+    if last and last.state == SyncJob.State.FAILED and last.created_at >= contact.confirmed_at:
+        # Refused for good since the confirmation (the reason is on the sync screen): queued
+        # again with every webhook and nightly run, it would only fail the same way.
+        return SUBSCRIBE_FAILED
+    return SUBSCRIBE_QUEUED
+
+
+def withdraw_gone(email: str, event: WebhookEvent, *, source: str) -> str:
+    """An unsubscribe or cleaned event about a member the API no longer has: deleted in
+    Mailchimp (for good, or archived and then purged), which ends the subscription too."""
+    contact = Contact.objects.select_for_update().filter(email_key=normalise_email(email)).first()
+    if contact is None:
+        return "no such member in Mailchimp, no contact here: nothing to apply"
+    # With no member there is no last_changed: the first delivery's arrival is the latest
+    # the deletion can have happened, so only a confirmation here after it is newer.
+    gone = {"email_address": email, "status": "gone", "last_changed": event.received_at.isoformat()}
+    return "no longer a member in Mailchimp: " + withdraw(contact, gone, source=source)
 
 
 def clean(contact) -> str:
@@ -123,6 +202,15 @@ def clean(contact) -> str:
 
 def resubscribe(contact, member, *, source: str) -> str:
     if contact.status == Contact.Status.SUBSCRIBED:
+        if contact.sync_state == Contact.SyncState.AWAITING_MAILCHIMP:
+            # Mailchimp refused the site's subscribe (compliance state) and mailed its own
+            # opt-in; the person has now confirmed it, so both sides agree.
+            waiting = contact.sync_jobs.filter(state__in=IN_FLIGHT).exists()
+            contact.sync_state = Contact.SyncState.QUEUED if waiting else Contact.SyncState.SYNCED
+            contact.last_sync_error = ""
+            contact.last_synced_at = timezone.now()
+            contact.save(update_fields=["sync_state", "last_sync_error", "last_synced_at"])
+            return OPT_IN_DONE
         return "already subscribed"
     if contact.sync_jobs.filter(state__in=IN_FLIGHT, kind__in=WITHDRAWING_JOBS).exists():
         return "unsubscribe still on its way to Mailchimp: not re-subscribed"
@@ -242,6 +330,11 @@ def apply_webhook_event(event_id: int, email: str, old_email: str = "", attempt:
     on SQLite an open write transaction stalls the whole site); the event row is then
     locked and `applied_at` checked again, so Mailchimp's retries and a repeated task
     change nothing twice. `email` is the address to read (for `upemail` the new one).
+
+    Whatever fails, Mailchimp or a bug here, rolls the change back and is tried again with
+    the outbox's backoff: an event is never left unapplied with nothing scheduled. Only a
+    call made inside a transaction (TransactionOpenError) is raised: a programming error
+    that retrying cannot fix.
     """
     event = WebhookEvent.objects.filter(pk=event_id, applied_at=None).first()
     if event is None:
@@ -252,18 +345,31 @@ def apply_webhook_event(event_id: int, email: str, old_email: str = "", attempt:
         )
         return
     try:
-        member = mailchimp.get_member(email)
-    except mailchimp.MailchimpError as error:
+        read_and_apply(event, email, old_email)
+    except TransactionOpenError:
+        raise
+    except Exception as error:
+        if not isinstance(error, mailchimp.MailchimpError):
+            logger.exception("Unexpected error applying Mailchimp webhook event %s", event_id)
         retry_or_give_up(event, error, email, old_email, attempt)
-        return
+
+
+def read_and_apply(event: WebhookEvent, email: str, old_email: str) -> None:
+    member = mailchimp.get_member(email)
+    old_member = None
+    moved = normalise_email(old_email) != normalise_email(email)  # not a change of case only
+    if event.event_type == "upemail" and member is not None and moved:
+        old_member = mailchimp.get_member(old_email)
     with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
+        event = WebhookEvent.objects.select_for_update().filter(pk=event.pk).first()
         if event is None or event.applied_at is not None:
             return  # applied by a repeated task while the member was read
-        if member is None:
+        if event.event_type == "upemail":
+            outcome = apply_address_change(old_email, member, old_member)
+        elif member is None and event.event_type in WITHDRAWN_IF_GONE:
+            outcome = withdraw_gone(email, event, source=WEBHOOK_SOURCE)
+        elif member is None:
             outcome = "no such member in Mailchimp: nothing to apply"
-        elif event.event_type == "upemail":
-            outcome = change_address(old_email, member, source=WEBHOOK_SOURCE)
         else:
             outcome = apply_member(
                 member,
@@ -274,20 +380,32 @@ def apply_webhook_event(event_id: int, email: str, old_email: str = "", attempt:
         event.save(update_fields=["applied_at", "outcome"])
 
 
+def apply_address_change(old_email: str, member: dict | None, old_member: dict | None) -> str:
+    """`upemail` only once the API shows the change: the new address is a member, and the
+    old one is not (gone under its hash, or archived). Anyone who learns the webhook URL
+    could otherwise move a contact, and its consent records, onto their own address."""
+    moved = member is not None and (old_member is None or old_member.get("status") == "archived")
+    if not moved:
+        return NOT_CONFIRMED_BY_API
+    return change_address(old_email, member, source=WEBHOOK_SOURCE)
+
+
 def retry_or_give_up(event, error, email: str, old_email: str, attempt: int) -> None:
     """The outbox's policy: temporary failures again after a jittered backoff for up to 24
-    hours, permanent ones not at all; the nightly reconciliation catches what is left."""
+    hours, permanent ones not at all; the nightly reconciliation catches what is left. Any
+    error that is not Mailchimp's (a bug, a database hiccup) counts as temporary."""
     from .tasks import RETRY_WINDOW, backoff_seconds, defer
 
     now = timezone.now()
-    if not error.retryable:
-        event.outcome = f"failed: {error}"
+    reason = str(error) if isinstance(error, mailchimp.MailchimpError) else repr(error)
+    if not getattr(error, "retryable", True):
+        outcome = f"failed: {reason}"
     elif now - event.received_at >= RETRY_WINDOW:
-        event.outcome = f"failed: gave up after 24 hours: {error}"
+        outcome = f"failed: gave up after 24 hours: {reason}"
     else:
-        event.outcome = f"retrying: {error}"
+        outcome = f"retrying: {reason}"
         when = now + datetime.timedelta(seconds=backoff_seconds(attempt + 1))
         defer(apply_webhook_event, when, event.pk, email, old_email, attempt + 1)
-    event.outcome = event.outcome[:200]
-    event.save(update_fields=["outcome"])
-    logger.warning("Mailchimp webhook event %s not applied: %s", event.pk, error)
+    # Not over an outcome written meanwhile by a repeated task that did apply the event.
+    WebhookEvent.objects.filter(pk=event.pk, applied_at=None).update(outcome=outcome[:200])
+    logger.warning("Mailchimp webhook event %s not applied: %s", event.pk, reason)

@@ -7,8 +7,11 @@ here has a (connect, read) timeout and raises `MailchimpError`, whose `retryable
 whether the outbox should try again.
 """
 
+import datetime
 import hashlib
 import json
+import math
+import secrets
 import threading
 from contextlib import contextmanager
 
@@ -69,22 +72,30 @@ _local_slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
 @contextmanager
 def connection_slot():
     """At most MAX_CONNECTIONS calls at once: across processes through the shared cache
-    (Redis in production), and within a process through a semaphore."""
+    (Redis in production), and within a process through a semaphore.
+
+    A slot is a cache key holding this call's own random token, and it expires after the
+    longest call can take, so a worker that died frees its slot. Releasing deletes the key
+    only while it still holds this call's token: a call that outlived its slot never frees
+    the slot another call has taken since."""
     if not _local_slots.acquire(timeout=settings.MAILCHIMP_TIMEOUT[1]):
         raise MailchimpBusy()
-    slot_key = None
+    held = None
     try:
+        token = secrets.token_hex(8)
         for slot in range(MAX_CONNECTIONS):
             key = f"mailchimp-slot:{slot}"
-            if cache.add(key, 1, timeout=int(sum(settings.MAILCHIMP_TIMEOUT)) + 5):
-                slot_key = key
+            if cache.add(key, token, timeout=math.ceil(longest_call()) + 1):
+                held = key
                 break
-        if slot_key is None:
+        if held is None:
             raise MailchimpBusy()
         yield
     finally:
-        if slot_key:
-            cache.delete(slot_key)
+        # Not atomic across processes (the cache offers no compare-and-delete): a slot that
+        # expires in the instant between the two calls is freed early, never kept forever.
+        if held and cache.get(held) == token:
+            cache.delete(held)
         _local_slots.release()
 
 
@@ -130,27 +141,76 @@ def _as_mailchimp_error(error: ApiClientError) -> MailchimpError:
     )
 
 
-def upsert_member(contact, tags: list[str]) -> dict:
-    """Add or update a confirmed contact. `status_if_new` only: an existing member's status
-    (unsubscribed, cleaned) is never overwritten by a sign-up on this site."""
+def mailchimp_time(moment: datetime.datetime) -> str:
+    """Mailchimp's ISO 8601 form of a moment: UTC, whole seconds."""
+    return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat()
+
+
+def permission_ids(purposes) -> list[str]:
+    """The audience's marketing permissions that belong to `purposes`. The setting lists
+    "id" (the newsletter's permission) or "id=purpose"; "leadmagnet" stands for every
+    lead magnet's purpose (leadmagnet:<slug>)."""
+    kinds = {purpose.split(":", 1)[0] for purpose in purposes}
+    ids = []
+    for entry in settings.MAILCHIMP_MARKETING_PERMISSIONS:
+        permission_id, _, purpose = entry.partition("=")
+        if (purpose or "newsletter") in kinds or purpose in purposes:
+            ids.append(permission_id.strip())
+    return ids
+
+
+def upsert_member(
+    contact,
+    tags: list[str],
+    *,
+    status: str | None = None,
+    confirmed_purposes=(),
+    signed_up_at: str | None = None,
+) -> dict:
+    """Add or update a member, then its tags.
+
+    Only a newsletter subscriber is added as `subscribed`; anyone else (a lead magnet's
+    reader) as `transactional`, which campaigns never reach. Without `status` only
+    `status_if_new` is sent, so an existing member's status (unsubscribed, cleaned) is never
+    changed by an update. `status` goes only with a fresh confirmation from the mailbox;
+    where Mailchimp refuses to subscribe again ("Member In Compliance State") the member is
+    set to `pending`, and Mailchimp mails its own opt-in.
+
+    Marketing permissions are switched on only for `confirmed_purposes`, the purposes this
+    confirmation was for; other updates send none, so a permission the person switched off
+    in Mailchimp stays off. Proof goes along: `timestamp_signup` and `timestamp_opt`.
+    """
+    from .models import Contact
+
     mc, list_id, member = client(), settings.MAILCHIMP_AUDIENCE_ID, subscriber_hash(contact.email)
+    subscriber = contact.status == Contact.Status.SUBSCRIBED
     body = {
         "email_address": contact.email,
-        "status_if_new": "subscribed",
+        "status_if_new": "subscribed" if subscriber else "transactional",
         "merge_fields": {"FNAME": contact.first_name, "LNAME": contact.last_name},
     }
     if contact.phone:
         body["merge_fields"]["PHONE"] = contact.phone
-    if contact.confirmed_at:
-        body["timestamp_opt"] = contact.confirmed_at.isoformat()
-    permissions = settings.MAILCHIMP_MARKETING_PERMISSIONS
-    if permissions:
-        # GDPR fields of the audience: enabled only for what the person ticked.
-        body["marketing_permissions"] = [
-            {"marketing_permission_id": permission_id, "enabled": True}
-            for permission_id in permissions
-        ]
-    result = call(mc.lists.set_list_member, list_id, member, body, skip_merge_validation="true")
+    if contact.language:
+        body["language"] = contact.language
+    if confirmed_purposes:
+        if signed_up_at:
+            body["timestamp_signup"] = signed_up_at
+        if contact.confirmed_at:
+            body["timestamp_opt"] = mailchimp_time(contact.confirmed_at)
+        if ids := permission_ids(confirmed_purposes):
+            body["marketing_permissions"] = [
+                {"marketing_permission_id": permission_id, "enabled": True} for permission_id in ids
+            ]
+    if status:
+        body["status"] = status
+    try:
+        result = call(mc.lists.set_list_member, list_id, member, body, skip_merge_validation="true")
+    except MailchimpError as error:
+        if status != "subscribed" or error.title != "Member In Compliance State":
+            raise
+        body["status"] = "pending"
+        result = call(mc.lists.set_list_member, list_id, member, body, skip_merge_validation="true")
     if tags:
         call(
             mc.lists.update_list_member_tags,
@@ -161,33 +221,21 @@ def upsert_member(contact, tags: list[str]) -> dict:
     return result
 
 
-def resubscribe_member(contact) -> dict:
-    """A contact who unsubscribed and confirmed again: set the status explicitly. Where
-    Mailchimp refuses (compliance state), fall back to its own confirmation (pending)."""
-    mc, list_id, member = client(), settings.MAILCHIMP_AUDIENCE_ID, subscriber_hash(contact.email)
-    body = {"email_address": contact.email, "status_if_new": "subscribed", "status": "subscribed"}
-    try:
-        return call(mc.lists.set_list_member, list_id, member, body, skip_merge_validation="true")
-    except MailchimpError as error:
-        if error.title != "Member In Compliance State":
-            raise
-        return call(
-            mc.lists.set_list_member,
-            list_id,
-            member,
-            {**body, "status": "pending"},
-            skip_merge_validation="true",
-        )
-
-
-def unsubscribe_member(contact) -> None:
+def unsubscribe_member(contact, purpose: str = "newsletter") -> None:
+    """Unsubscribe, and switch off the marketing permissions of `purpose`: an explicit
+    choice of the person, the one time the site sends `enabled: false`."""
+    body = {"status": "unsubscribed"}
+    if ids := permission_ids([purpose]):
+        body["marketing_permissions"] = [
+            {"marketing_permission_id": permission_id, "enabled": False} for permission_id in ids
+        ]
     mc = client()
     try:
         call(
             mc.lists.update_list_member,
             settings.MAILCHIMP_AUDIENCE_ID,
             subscriber_hash(contact.email),
-            {"status": "unsubscribed"},
+            body,
         )
     except MailchimpError as error:
         if error.status != 404:  # not a member: nothing to unsubscribe

@@ -5,6 +5,8 @@ A sign-up stores all three in one transaction before anything that can fail runs
 loses a sign-up.
 """
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -37,8 +39,12 @@ def email_hashes(email: str) -> list[str]:
 
 class Contact(models.Model):
     class Status(models.TextChoices):
+        """The newsletter's status, as Mailchimp names them: only `subscribed` receives it."""
+
         PENDING = "pending", "Waiting for confirmation"
         SUBSCRIBED = "subscribed", "Subscribed"
+        # Confirmed the address for something else (a lead magnet), not for the newsletter.
+        TRANSACTIONAL = "transactional", "Confirmed, not on the newsletter"
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
         CLEANED = "cleaned", "Cleaned (address bounced)"
 
@@ -47,6 +53,8 @@ class Contact(models.Model):
         QUEUED = "queued", "Queued"
         SYNCED = "synced", "Synced"
         RETRYING = "retrying", "Retrying"
+        # Mailchimp refused to subscribe again (compliance state) and mailed its own opt-in.
+        AWAITING_MAILCHIMP = "awaiting", "Awaiting Mailchimp's confirmation"
         FAILED = "failed", "Failed"
         OFF = "off", "Sync switched off"
 
@@ -73,6 +81,11 @@ class Contact(models.Model):
     # An address that was erased on request and signed up again: shown to editors, never
     # silently re-imported (GDPR Art. 17 suppression).
     returned_after_erasure = models.BooleanField(default=False)
+    # Mailchimp answered "Forgotten Email Not Subscribed": the address was deleted there
+    # for good and only Mailchimp's own hosted form can add it again.
+    forgotten_in_mailchimp = models.BooleanField(default=False)
+    # The language the person used the site in: their mails, and Mailchimp's `language`.
+    language = models.CharField(max_length=10, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -88,6 +101,47 @@ class Contact(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+
+def new_request_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SignupRequest(models.Model):
+    """One sign-up as the form took it: the purposes asked for with the texts shown, the
+    tags, where and when. Stored before anything can fail, but nothing of it takes effect
+    (consent records, tags, Mailchimp) until the mailbox's owner confirms it with the link
+    mailed to them, which works once. So nobody changes another person's contact by typing
+    their address into a form."""
+
+    # Random, in the confirmation link: the link names no database id and no address.
+    key = models.CharField(max_length=40, unique=True, default=new_request_key, editable=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="signup_requests")
+    consents = models.JSONField(default=list, help_text="[{purpose, text}] as shown.")
+    tags = models.JSONField(default=list, blank=True)
+    # Names and phone as typed: applied to the contact only once the request is confirmed.
+    details = models.JSONField(default=dict, blank=True)
+    privacy_version = models.ForeignKey(
+        "legal.PolicyVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    source_page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_url = models.CharField(max_length=500, blank=True)
+    cookie_consent_id = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.contact} {', '.join(self.purposes)} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def purposes(self) -> list[str]:
+        return [consent["purpose"] for consent in self.consents]
 
 
 class SignupConsent(models.Model):
@@ -142,7 +196,7 @@ class SyncJob(models.Model):
     class Kind(models.TextChoices):
         UPSERT = "upsert", "Add or update member"
         UNSUBSCRIBE = "unsubscribe", "Unsubscribe"
-        RESUBSCRIBE = "resubscribe", "Subscribe again after a fresh confirmation"
+        RESUBSCRIBE = "resubscribe", "Subscribe after a fresh confirmation"
         TOPICS = "topics", "Update topics (interests and tags)"
         ERASE = "erase", "Delete permanently (erasure request)"
 

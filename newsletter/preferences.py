@@ -17,8 +17,8 @@ from django.urls import reverse
 from legal.models import LegalKind, PolicyVersion
 
 from .models import Contact, SignupConsent, SyncJob
-from .signup import enqueue_sync, text_hash
-from .unsubscribe import ask_to_confirm_again, end_subscription
+from .signup import enqueue_sync, request_confirmation, text_hash
+from .unsubscribe import end_subscription
 
 SALT = "newsletter.preferences.v1"
 SOURCE = "preference-centre"
@@ -68,8 +68,13 @@ def topic_text(topic) -> str:
 
 
 def receives_newsletter(contact) -> bool:
-    """On, or on as soon as the person confirms."""
-    return contact.status in (Contact.Status.PENDING, Contact.Status.SUBSCRIBED)
+    """On, or on as soon as the person confirms a sign-up that asked for it."""
+    if contact.status == Contact.Status.SUBSCRIBED:
+        return True
+    return contact.status == Contact.Status.PENDING and any(
+        "newsletter" in request.purposes
+        for request in contact.signup_requests.filter(confirmed_at=None)
+    )
 
 
 @dataclass
@@ -124,10 +129,12 @@ def update_preferences(contact, *, newsletter: bool, topics) -> PreferenceChange
         changes.newsletter = "unsubscribed"
     elif newsletter and contact.status == Contact.Status.CLEANED:
         changes.newsletter = "bounced"  # Mailchimp refuses cleaned addresses; nothing to send
-    elif newsletter and contact.status == Contact.Status.UNSUBSCRIBED:
-        record("newsletter", NEWSLETTER_TEXT, withdrawn=False)
-        # Never subscribed again directly: only the fresh confirmation does that.
-        sent = ask_to_confirm_again(contact, ["newsletter"])
+    elif newsletter and contact.status != Contact.Status.SUBSCRIBED:
+        # Never subscribed directly: only the fresh confirmation does that, and records the
+        # consent to these words then.
+        sent = request_confirmation(
+            contact, ["newsletter"], source_url=SOURCE, texts={"newsletter": NEWSLETTER_TEXT}
+        )
         changes.newsletter = "confirmation_sent" if sent else "confirmation_recently_sent"
     return changes
 

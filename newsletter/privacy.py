@@ -10,11 +10,9 @@ import json
 from collections import Counter
 
 from django.core import signing
-from django.core.mail import EmailMessage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.dispatch import Signal
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -22,10 +20,12 @@ from django_tasks import task
 from legal.models import ConsentRecord
 
 from . import mailchimp
+from .mail import compose_mail
 from .models import (
     Contact,
     DataRequest,
     SignupConsent,
+    SignupRequest,
     Suppression,
     SyncJob,
     WebhookEvent,
@@ -73,7 +73,10 @@ def export_personal_data(email: str) -> dict | None:
     consents = SignupConsent.objects.filter(contact__in=contacts).select_related(
         "privacy_version", "source_page"
     )
-    cookie_ids = {consent.cookie_consent_id for consent in consents if consent.cookie_consent_id}
+    requests = SignupRequest.objects.filter(contact__in=contacts).select_related(
+        "privacy_version", "source_page"
+    )
+    cookie_ids = {row.cookie_consent_id for row in [*consents, *requests] if row.cookie_consent_id}
     jobs = SyncJob.objects.filter(contact__in=contacts).prefetch_related("attempt_log")
     data = {
         "format": FORMAT,
@@ -84,6 +87,9 @@ def export_personal_data(email: str) -> dict | None:
             {"name": topic.name, "slug": topic.slug} for topic in contact.topics.order_by("name")
         ],
         "signup_consents": [_row(consent, exclude=("id", "contact")) for consent in consents],
+        "signup_requests": [
+            _row(request, exclude=("id", "contact", "key")) for request in requests
+        ],
         "sync_history": [
             {
                 **_row(job, exclude=("contact",)),
@@ -167,11 +173,13 @@ def erase_personal_data(email: str, *, source, user=None, data_request=None) -> 
         logged.status, logged.outcome = DataRequest.Status.NOTHING_HELD, {}
         logged.save()
         return logged
-    cookie_ids = set(
-        SignupConsent.objects.filter(contact__in=contacts)
+    cookie_ids = {
+        consent_id
+        for model in (SignupConsent, SignupRequest)
+        for consent_id in model.objects.filter(contact__in=contacts)
         .exclude(cookie_consent_id="")
         .values_list("cookie_consent_id", flat=True)
-    )
+    }
     ever_synced = any(contact.last_synced_at for contact in contacts)
     member_hash = mailchimp.subscriber_hash(email)
     deleted = Counter()
@@ -348,10 +356,9 @@ def send_privacy_request_link(data_request_id: int, email: str) -> None:
         "confirm_url": absolute(reverse("newsletter:privacy_request_confirm", args=[token])),
         "valid_days": REQUEST_LINK_DAYS,
     }
-    EmailMessage(
-        subject="Please confirm your privacy request",
-        body=render_to_string("newsletter/mail/privacy_request.txt", context),
-        to=[email],
+    # Owed to whoever owns the address, on no list: no List-Id, nothing to unsubscribe from.
+    compose_mail(
+        "Please confirm your privacy request", "newsletter/mail/privacy_request", context, to=email
     ).send()
 
 
@@ -367,13 +374,12 @@ def send_personal_data(data_request_id: int, email: str) -> None:
     if logged is None:
         return
     data = export_personal_data(email)
-    message = EmailMessage(
-        subject="The data held about you",
-        body=render_to_string(
-            "newsletter/mail/personal_data.txt",
-            {"data": data, "request_url": absolute(reverse("newsletter:privacy_request"))},
-        ),
-        to=[email],
+    # Owed to whoever owns the address, on no list: no List-Id, nothing to unsubscribe from.
+    message = compose_mail(
+        "The data held about you",
+        "newsletter/mail/personal_data",
+        {"data": data, "request_url": absolute(reverse("newsletter:privacy_request"))},
+        to=email,
     )
     if data:
         message.attach(

@@ -15,7 +15,7 @@ from django.utils import timezone
 from legal.consent import prune_records
 from legal.models import ConsentRecord
 
-from .models import Contact, DataRequest, SyncAttempt, SyncJob, WebhookEvent
+from .models import Contact, DataRequest, SignupRequest, SyncAttempt, SyncJob, WebhookEvent
 from .privacy import REQUEST_LINK_DAYS, expire_unconfirmed_requests
 
 # What the confirming request told about the person's device and network (the rest of the
@@ -65,6 +65,17 @@ def delete_unconfirmed_signups(*, dry_run: bool = False) -> Outcome:
     jobs = per_model.get("newsletter.SyncJob", 0)
     rest = f"{count} {rest}, with {consents} consent record(s) and {jobs} sync job(s)"
     return outcome("Unconfirmed sign-ups", count, "deleted", rest, dry_run=False)
+
+
+@transaction.atomic
+def delete_unconfirmed_requests(*, dry_run: bool = False) -> Outcome:
+    """Requests nobody confirmed, of contacts that stay (someone typed a known address, or
+    the person did not click): what they hold was never agreed to by the mailbox's owner."""
+    days = settings.NEWSLETTER_UNCONFIRMED_DAYS
+    due = SignupRequest.objects.filter(confirmed_at=None, created_at__lt=days_ago(days))
+    count = due.count() if dry_run else due.delete()[0]
+    rest = f"{count} sign-up request(s) not confirmed within {days} days"
+    return outcome("Unconfirmed requests", count, "deleted", rest, dry_run=dry_run)
 
 
 @transaction.atomic
@@ -148,6 +159,7 @@ def expire_data_requests(*, dry_run: bool = False) -> Outcome:
 
 RULES = [
     delete_unconfirmed_signups,
+    delete_unconfirmed_requests,
     drop_request_metadata,
     prune_consent_ledger,
     prune_sync_history,

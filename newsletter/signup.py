@@ -6,7 +6,7 @@ of who calls it beyond a purpose, its consent text and tags.
 
 import hashlib
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import signing
@@ -16,9 +16,18 @@ from django.utils import timezone
 
 from legal.models import LegalKind, PolicyVersion
 
-from .models import Contact, SignupConsent, Suppression, SyncJob, normalise_email
+from .mailchimp import mailchimp_time
+from .models import (
+    Contact,
+    SignupConsent,
+    SignupRequest,
+    Suppression,
+    SyncJob,
+    normalise_email,
+)
 
-CONFIRM_SALT = "newsletter.confirm.v1"
+# v2: the token carries a request's random key; v1 tokens (a contact id) are refused.
+CONFIRM_SALT = "newsletter.confirm.v2"
 # Sent after a contact confirms; lead magnets listen to deliver their resource.
 contact_confirmed = Signal()  # kwargs: contact, purposes
 
@@ -33,7 +42,9 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@transaction.atomic
+NEWSLETTER = "newsletter"
+
+
 def sign_up(
     *,
     email,
@@ -44,72 +55,104 @@ def sign_up(
     phone="",
     source_page=None,
     source_url="",
-    always_confirm=False,
     cookie_consent_id="",
+    language="",
 ):
-    """Store the contact, one consent record per purpose and the sync job in one
-    transaction, and schedule the confirmation mail once it commits.
+    """Store the sign-up as a request and mail its confirmation link once it commits.
 
-    `always_confirm` asks even a subscribed contact to confirm (a lead magnet is delivered
-    only to someone who proves the address is theirs). `cookie_consent_id` is the visitor's
+    The request (what was asked for, the texts shown, where) is stored first, in one short
+    transaction; nothing of it takes effect until the mailbox's owner confirms it
+    (`confirm()`), so nobody can add a purpose, a tag or a consent record to another
+    person's contact by typing their address. A subscribed contact asking only for the
+    newsletter again needs no new request. `cookie_consent_id` is the visitor's
     pseudonymous cookie-consent id, kept so access and erasure requests reach those records.
 
-    Returns (contact, mail_scheduled). The caller answers the same either way, so nobody can
-    tell from the response whether an address was already on the list.
+    Returns (contact, request or None). The caller answers the same either way, so nobody
+    can tell from the response whether an address was already on the list.
     """
     from .tasks import send_confirmation
 
-    contact, created = Contact.objects.select_for_update().get_or_create(
-        email_key=normalise_email(email),
-        defaults={
-            "email": email.strip(),
-            "first_name": first_name,
-            "last_name": last_name,
-            "phone": phone,
-        },
-    )
-    if created and Suppression.covers(email):
-        # GDPR Art. 17: an erased address that comes back is kept apart for an editor to
-        # see; Mailchimp itself refuses to re-import it ("Forgotten Email Not Subscribed").
-        contact.returned_after_erasure = True
-    if not created and contact.status == Contact.Status.PENDING:
-        # Still unconfirmed: the newest details win.
-        contact.first_name, contact.last_name = first_name, last_name or contact.last_name
-        contact.phone = phone or contact.phone
-    privacy = PolicyVersion.objects.in_force(LegalKind.PRIVACY)
-    for consent in consents:
-        SignupConsent.objects.create(
+    with transaction.atomic():
+        contact, created = Contact.objects.select_for_update().get_or_create(
+            email_key=normalise_email(email),
+            defaults={
+                "email": email.strip(),
+                "first_name": first_name,
+                "last_name": last_name,
+                "phone": phone,
+                "language": language[:10],
+            },
+        )
+        if created and Suppression.covers(email):
+            # GDPR Art. 17: an erased address that comes back is kept apart for an editor to
+            # see; Mailchimp itself refuses to re-import it ("Forgotten Email Not Subscribed").
+            contact.returned_after_erasure = True
+            contact.save(update_fields=["returned_after_erasure"])
+        purposes = [consent.purpose for consent in consents]
+        already = contact.status == Contact.Status.SUBSCRIBED and set(purposes) == {NEWSLETTER}
+        if already or contact.status == Contact.Status.CLEANED:
+            return contact, None  # nothing new to confirm; a bounced address gets no mail
+        request = SignupRequest.objects.create(
             contact=contact,
-            purpose=consent.purpose,
-            consent_text=consent.text,
-            text_sha256=text_hash(consent.text),
-            privacy_version=privacy,
+            consents=[{"purpose": c.purpose, "text": c.text} for c in consents],
+            tags=sorted(set(tags)),
+            details={"first_name": first_name, "last_name": last_name, "phone": phone},
+            privacy_version=PolicyVersion.objects.in_force(LegalKind.PRIVACY),
             source_page=source_page,
             source_url=source_url[:500],
             cookie_consent_id=cookie_consent_id[:40],
         )
-    contact.tags = sorted(set(contact.tags) | set(tags))
-    mail_due = _confirmation_due(contact, always_confirm)
-    if mail_due:
-        contact.confirmation_sent_at = timezone.now()
-    contact.save()
-    enqueue_sync(contact, tags=list(tags))
-    if mail_due:
-        purposes = [consent.purpose for consent in consents]
-        transaction.on_commit(lambda: send_confirmation.enqueue(contact.pk, purposes))
-    return contact, mail_due
+        if not _confirmation_due(contact):
+            return contact, request
+        contact.confirmation_sent_at = request.mailed_at = timezone.now()
+        contact.save(update_fields=["confirmation_sent_at"])
+        request.save(update_fields=["mailed_at"])
+        transaction.on_commit(lambda: send_confirmation.enqueue(request.pk))
+    return contact, request
 
 
-def _confirmation_due(contact, always_confirm=False) -> bool:
-    """Pending contacts get a confirmation mail, at most one per resend interval."""
-    if contact.status != Contact.Status.PENDING and not always_confirm:
-        return False
-    if contact.status == Contact.Status.CLEANED:
-        return False
-    if contact.confirmation_sent_at is None:
-        return True
+def _confirmation_due(contact) -> bool:
+    """At most one confirmation mail per address and resend interval: a form can't be used
+    to flood someone's mailbox."""
+    last = contact.confirmation_sent_at
+    if last is None or (contact.unsubscribed_at and last < contact.unsubscribed_at):
+        return True  # the first mail, or the first since the person unsubscribed
     interval = timezone.timedelta(minutes=settings.NEWSLETTER_RESEND_MINUTES)
     return timezone.now() - contact.confirmation_sent_at >= interval
+
+
+def request_confirmation(contact, purposes, *, source_url: str, texts=None) -> SignupRequest | None:
+    """A fresh confirmation for a contact locked by the caller (the undo link, the
+    preference centre's newsletter switch), for the words in `texts` ({purpose: text})
+    or else the ones they last agreed to. None when no mail may go out now."""
+    from .tasks import send_confirmation
+
+    if contact.status == Contact.Status.CLEANED or not _confirmation_due(contact):
+        return None
+    consents = []
+    for purpose in purposes:
+        text = (texts or {}).get(purpose)
+        if text is None:
+            given = contact.consents.filter(purpose=purpose, withdrawn=False).first()
+            text = given.consent_text if given else DEFAULT_CONSENT_TEXTS.get(purpose, "")
+        consents.append({"purpose": purpose, "text": text})
+    request = SignupRequest.objects.create(
+        contact=contact,
+        consents=consents,
+        privacy_version=PolicyVersion.objects.in_force(LegalKind.PRIVACY),
+        source_url=source_url,
+    )
+    contact.confirmation_sent_at = request.mailed_at = timezone.now()
+    contact.save(update_fields=["confirmation_sent_at"])
+    request.save(update_fields=["mailed_at"])
+    transaction.on_commit(lambda: send_confirmation.enqueue(request.pk))
+    return request
+
+
+# The words a returning person agrees to when no earlier consent of theirs is on record.
+DEFAULT_CONSENT_TEXTS = {
+    NEWSLETTER: "Send me the newsletter by e-mail. I can unsubscribe with the link in every mail."
+}
 
 
 def enqueue_sync(contact, *, tags=(), kind=SyncJob.Kind.UPSERT, payload=None):
@@ -118,24 +161,32 @@ def enqueue_sync(contact, *, tags=(), kind=SyncJob.Kind.UPSERT, payload=None):
 
     job = SyncJob.objects.create(contact=contact, kind=kind, tags=list(tags), payload=payload or {})
     if contact.is_confirmed or kind not in HELD_UNTIL_CONFIRMED:
-        Contact.objects.filter(pk=contact.pk).update(sync_state=Contact.SyncState.QUEUED)
+        queued = Contact.objects.filter(pk=contact.pk)
+        if not job.payload.get("status"):
+            # Only a new explicit subscribe ends the wait for Mailchimp's own opt-in.
+            queued = queued.exclude(sync_state=Contact.SyncState.AWAITING_MAILCHIMP)
+        queued.update(sync_state=Contact.SyncState.QUEUED)
         transaction.on_commit(lambda: sync_contact.enqueue(contact.pk))
     return job
 
 
-def confirmation_token(contact, purposes) -> str:
-    return signing.dumps({"c": contact.pk, "p": list(purposes)}, salt=CONFIRM_SALT)
+def confirmation_token(request: SignupRequest) -> str:
+    """The link's token: the request's random key, signed and dated. No database id and
+    no address in it."""
+    return signing.dumps({"r": request.key}, salt=CONFIRM_SALT)
 
 
-def read_confirmation_token(token: str) -> dict | None:
+def read_confirmation_token(token: str) -> str | None:
+    """The request key of a valid, unexpired token, else None. Links of the first version
+    ({"c": contact id}) are no longer accepted: they could be replayed."""
     max_age = settings.NEWSLETTER_CONFIRM_DAYS * 24 * 60 * 60
     try:
         data = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age)
     except signing.BadSignature:  # also SignatureExpired
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("c"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("r"), str):
         return None
-    return data
+    return data["r"]
 
 
 def truncated_address(address: str) -> str:
@@ -148,37 +199,112 @@ def truncated_address(address: str) -> str:
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
-@transaction.atomic
-def confirm(contact_id: int, purposes, *, user_agent: str, remote_addr: str):
-    """Record the confirming request as proof and release the contact's held sync jobs."""
-    from .tasks import sync_contact
+@dataclass
+class Confirmation:
+    """What a click on a confirmation link came to, for the page that answers it."""
 
-    contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
-    if contact is None or contact.status == Contact.Status.CLEANED:
-        return None
-    if contact.status in (Contact.Status.PENDING, Contact.Status.UNSUBSCRIBED):
-        returning = contact.status == Contact.Status.UNSUBSCRIBED and contact.is_confirmed
-        contact.status = Contact.Status.SUBSCRIBED
-        contact.confirmed_at = timezone.now()
+    contact: Contact
+    purposes: list[str]
+    # The link was used before: nothing was done again (no second grant or mail).
+    already_confirmed: bool = False
+    # Next steps from receivers (lead magnets): [{"label": ..., "url": ...}].
+    next_steps: list = field(default_factory=list)
+
+    @property
+    def newsletter(self) -> bool:
+        return NEWSLETTER in self.purposes
+
+    @property
+    def mailchimp_refuses(self) -> bool:
+        """The address was deleted from Mailchimp for good: the site can't add it back."""
+        return self.newsletter and (
+            self.contact.forgotten_in_mailchimp or self.contact.returned_after_erasure
+        )
+
+
+def confirm(request_key: str, *, user_agent: str, remote_addr: str) -> Confirmation | None:
+    """Carry out a confirmed request, once: record its consents (with the time they were
+    given and the policy version in force then), apply its tags and details, subscribe the
+    newsletter where it was asked for, and queue what Mailchimp must learn. A second click
+    changes nothing. None for an unknown request or a bounced address."""
+    with transaction.atomic():
+        request = SignupRequest.objects.select_for_update().filter(key=request_key).first()
+        if request is None:
+            return None
+        contact = Contact.objects.select_for_update().get(pk=request.contact_id)
+        if contact.status == Contact.Status.CLEANED:
+            return None
+        if request.confirmed_at is not None:
+            return Confirmation(contact, request.purposes, already_confirmed=True)
+        now = timezone.now()
+        request.confirmed_at = now
+        request.save(update_fields=["confirmed_at"])
+        apply_request(contact, request, now, user_agent=user_agent, remote_addr=remote_addr)
+        outcome = Confirmation(contact, request.purposes)
+        # Receivers (lead magnets) deliver what the person asked for and return next steps,
+        # e.g. {"label": "Download the guide", "url": ...}, shown on the confirmation page.
+        responses = contact_confirmed.send(
+            sender=Contact, contact=contact, purposes=request.purposes
+        )
+        outcome.next_steps = [step for _receiver, step in responses if step]
+    return outcome
+
+
+def apply_request(contact, request, now, *, user_agent: str, remote_addr: str) -> None:
+    for consent in request.consents:
+        SignupConsent.objects.create(
+            contact=contact,
+            purpose=consent["purpose"],
+            consent_text=consent["text"],
+            text_sha256=text_hash(consent["text"]),
+            privacy_version=request.privacy_version,
+            source_page=request.source_page,
+            source_url=request.source_url,
+            cookie_consent_id=request.cookie_consent_id,
+            given_at=request.created_at,
+        )
+    details = request.details or {}
+    for name in ("first_name", "last_name", "phone"):
+        if details.get(name):  # the newest details win, once the mailbox confirmed them
+            setattr(contact, name, details[name])
+    contact.tags = sorted(set(contact.tags) | set(request.tags))
+    newsletter = NEWSLETTER in request.purposes
+    was_subscribed = contact.status == Contact.Status.SUBSCRIBED
+    if newsletter or contact.confirmed_at is None:
+        # The proof of the address (GDPR Art. 7(1)); a lead magnet asked for later does not
+        # move the newsletter's opt-in time.
+        contact.confirmed_at = now
         contact.confirmation_proof = {
-            "at": contact.confirmed_at.isoformat(),
+            "at": now.isoformat(),
             "user_agent": user_agent[:300],
             "network": truncated_address(remote_addr),
-            "purposes": list(purposes),
+            "purposes": request.purposes,
         }
-        contact.sync_state = Contact.SyncState.QUEUED
-        contact.save()
-        if returning:
-            # Back after an unsubscribe: Mailchimp keeps the member unsubscribed unless told
-            # explicitly, which this fresh confirmation allows.
-            enqueue_sync(contact, kind=SyncJob.Kind.RESUBSCRIBE)
-        else:
-            contact.sync_jobs.filter(state=SyncJob.State.QUEUED).update(
-                next_attempt_at=timezone.now()
-            )
-            transaction.on_commit(lambda: sync_contact.enqueue(contact.pk))
-    # Receivers (lead magnets) deliver what the person asked for and return next steps,
-    # e.g. {"label": "Download the guide", "url": ...}, shown on the confirmation page.
-    responses = contact_confirmed.send(sender=Contact, contact=contact, purposes=list(purposes))
-    contact.next_steps = [step for _receiver, step in responses if step]
-    return contact
+    if newsletter:
+        contact.status = Contact.Status.SUBSCRIBED
+    elif contact.status == Contact.Status.PENDING:
+        contact.status = Contact.Status.TRANSACTIONAL
+    contact.save()
+    payload = {
+        "purposes": request.purposes,
+        "signed_up_at": mailchimp_time(request.created_at),
+    }
+    # Topics chosen in the preference centre before confirming waited for it; they go after
+    # the member exists (the outbox runs a contact's jobs in order of creation).
+    held_topics = list(
+        contact.sync_jobs.filter(state=SyncJob.State.QUEUED, kind=SyncJob.Kind.TOPICS)
+    )
+    for job in held_topics:
+        job.delete()
+    if newsletter and not was_subscribed:
+        # A fresh confirmation from the mailbox: the one case the site sets the status in
+        # Mailchimp outright (an unsubscribed or transactional member is subscribed again).
+        enqueue_sync(contact, tags=request.tags, payload={**payload, "status": "subscribed"})
+    elif was_subscribed or settings.MAILCHIMP_LEADMAGNET_SYNC == "transactional":
+        enqueue_sync(contact, tags=request.tags, payload=payload)
+    for job in held_topics:
+        enqueue_sync(contact, kind=SyncJob.Kind.TOPICS, payload=job.payload)
+    chosen = dict.fromkeys(contact.topics.values_list("slug", flat=True), True)
+    if newsletter and not was_subscribed and chosen and not held_topics:
+        # Chosen before a withdrawal that dropped their held job: they go with the member.
+        enqueue_sync(contact, kind=SyncJob.Kind.TOPICS, payload={"topics": chosen})

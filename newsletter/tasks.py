@@ -6,9 +6,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
@@ -17,9 +15,10 @@ from legal.http import TransactionOpenError
 
 from . import mailchimp
 from .inbound import apply_webhook_event  # noqa: F401 (the worker's tasks, all in one place)
-from .models import Contact, SyncAttempt, SyncJob
+from .mail import compose_mail
+from .models import Contact, SignupRequest, SyncAttempt, SyncJob
 from .preferences import preferences_url
-from .unsubscribe import list_unsubscribe_headers, unsubscribe_url
+from .unsubscribe import unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -35,28 +34,35 @@ def absolute(path: str) -> str:
 
 
 @task()
-def send_confirmation(contact_id: int, purposes: list[str]) -> None:
-    from .signup import confirmation_token
+def send_confirmation(request_id: int) -> None:
+    """The mail with a sign-up request's confirmation link, in plain words about what
+    confirming it does."""
+    from .signup import NEWSLETTER, confirmation_token
 
-    contact = Contact.objects.filter(pk=contact_id).first()
-    if contact is None or contact.status in (Contact.Status.CLEANED,):
+    request = SignupRequest.objects.select_related("contact").filter(pk=request_id).first()
+    if request is None or request.confirmed_at or request.contact.status == Contact.Status.CLEANED:
         return
-    token = confirmation_token(contact, purposes)
+    contact, purposes = request.contact, request.purposes
+    leave = purposes[0] if purposes else NEWSLETTER  # what its unsubscribe link ends
+    token = confirmation_token(request)
     context = {
         "contact": contact,
         "confirm_url": absolute(reverse("newsletter:confirm", args=[token])),
         "valid_days": settings.NEWSLETTER_CONFIRM_DAYS,
-        "asked_for_more": any(purpose != "newsletter" for purpose in purposes),
-        "unsubscribe_url": unsubscribe_url(contact, purposes[0] if purposes else "newsletter"),
+        "newsletter": NEWSLETTER in purposes,
+        "asked_for_more": any(purpose != NEWSLETTER for purpose in purposes),
+        "unsubscribe_url": unsubscribe_url(contact, leave),
         "preferences_url": preferences_url(contact),
     }
-    message = EmailMultiAlternatives(
-        subject="Please confirm your sign-up",
-        body=render_to_string("newsletter/mail/confirm.txt", context),
-        to=[contact.email],
-        headers=list_unsubscribe_headers(contact, purposes[0] if purposes else "newsletter"),
-    )
-    message.send()
+    # The list's own double opt-in is list mail: its List-Id and unsubscribe headers too.
+    compose_mail(
+        "Please confirm your sign-up",
+        "newsletter/mail/confirm",
+        context,
+        to=contact.email,
+        contact=contact,
+        purpose=leave,
+    ).send()
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -117,7 +123,8 @@ def claim_next_job(contact_id: int) -> SyncJob | None:
             job.save(update_fields=["leased_until"])
             job.contact = contact
             return job
-        contact.sync_state = Contact.SyncState.SYNCED
+        if contact.sync_state != Contact.SyncState.AWAITING_MAILCHIMP:
+            contact.sync_state = Contact.SyncState.SYNCED
         contact.last_sync_error = ""
         contact.last_synced_at = now
         contact.save(update_fields=["sync_state", "last_sync_error", "last_synced_at"])
@@ -173,7 +180,9 @@ class CallResult:
     status_code: int | None = None
     error: str = ""
     duration_ms: int = 0
+    title: str = ""  # Mailchimp's error title
     member_found: bool | None = None  # erasures: whether Mailchimp held the member
+    member_status: str = ""  # the member's status after an upsert
 
 
 def call_mailchimp(job: SyncJob) -> CallResult:
@@ -182,10 +191,18 @@ def call_mailchimp(job: SyncJob) -> CallResult:
     started = time.monotonic()
     result = CallResult("ok")
     try:
-        if job.kind == SyncJob.Kind.UPSERT:
-            mailchimp.upsert_member(contact, sorted(set(contact.tags) | set(job.tags)))
-        elif job.kind == SyncJob.Kind.RESUBSCRIBE:
-            mailchimp.resubscribe_member(contact)
+        if job.kind in (SyncJob.Kind.UPSERT, SyncJob.Kind.RESUBSCRIBE):
+            member = mailchimp.upsert_member(
+                contact,
+                sorted(set(contact.tags) | set(job.tags)),
+                # A fresh confirmation of the newsletter sets the status outright.
+                status="subscribed"
+                if job.kind == SyncJob.Kind.RESUBSCRIBE
+                else job.payload.get("status"),
+                confirmed_purposes=job.payload.get("purposes", []),
+                signed_up_at=job.payload.get("signed_up_at"),
+            )
+            result.member_status = str((member or {}).get("status") or "")
         elif job.kind == SyncJob.Kind.TOPICS:
             mailchimp.update_topics(contact, job.payload.get("topics", {}))
         elif job.kind == SyncJob.Kind.ERASE:
@@ -193,10 +210,13 @@ def call_mailchimp(job: SyncJob) -> CallResult:
                 job.payload["subscriber_hash"]
             )
         else:
-            mailchimp.unsubscribe_member(contact)
+            mailchimp.unsubscribe_member(contact, job.payload.get("purpose", "newsletter"))
     except mailchimp.MailchimpError as failure:
         result = CallResult(
-            "retry" if failure.retryable else "failed", failure.status, str(failure)
+            "retry" if failure.retryable else "failed",
+            failure.status,
+            str(failure),
+            title=failure.title,
         )
     except TransactionOpenError:
         raise  # a programming error, not Mailchimp's: never retried away
@@ -238,6 +258,12 @@ def record_outcome(job: SyncJob, result: CallResult) -> bool:
             current.save()
             if contact is None:
                 record_mailchimp_erasure(current)
+            elif result.member_status == "pending":
+                # Refused as a compliance state: Mailchimp mailed its own opt-in, and a
+                # webhook or the reconciliation sees the member subscribed once it is done.
+                Contact.objects.filter(pk=contact.pk).update(
+                    sync_state=Contact.SyncState.AWAITING_MAILCHIMP
+                )
             return True
         error = result.error
         if result.outcome == "retry" and now - current.created_at < RETRY_WINDOW:
@@ -262,8 +288,10 @@ def record_outcome(job: SyncJob, result: CallResult) -> bool:
             record_mailchimp_erasure(current)
             logger.warning("Mailchimp erasure job %s failed: %s", current.pk, reason)
             return False
-        Contact.objects.filter(pk=contact.pk).update(
-            sync_state=Contact.SyncState.FAILED, last_sync_error=reason
-        )
+        changes = {"sync_state": Contact.SyncState.FAILED, "last_sync_error": reason}
+        if result.title == "Forgotten Email Not Subscribed":
+            # Deleted there for good: only Mailchimp's hosted form can add it again.
+            changes["forgotten_in_mailchimp"] = True
+        Contact.objects.filter(pk=contact.pk).update(**changes)
         logger.warning("Mailchimp sync of contact %s failed: %s", contact.pk, reason)
         return False

@@ -2,6 +2,8 @@
 expiry, and still valid after a SECRET_KEY rotation (Django's Signer tries
 SECRET_KEY_FALLBACKS)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
@@ -40,10 +42,12 @@ def unsubscribe_url(contact, purpose: str = "newsletter") -> str:
 
 def list_unsubscribe_headers(contact, purpose: str = "newsletter") -> dict[str, str]:
     """RFC 2369 / RFC 8058 headers: mail clients show an unsubscribe button that POSTs."""
-    return {
-        "List-Unsubscribe": f"<{unsubscribe_url(contact, purpose)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
+    url = unsubscribe_url(contact, purpose)
+    headers = {"List-Unsubscribe": f"<{url}>"}
+    # RFC 8058 §3.1: the one-click URI must be HTTPS; over http the link alone goes out.
+    if urlsplit(url).scheme == "https":
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
 
 
 @transaction.atomic
@@ -117,27 +121,10 @@ def request_resubscribe(token: str) -> Contact | None:
 
 def ask_to_confirm_again(contact, purposes) -> bool:
     """Mail an unsubscribed contact (locked by the caller) a fresh confirmation link; only
-    confirming it subscribes again. At most one mail per resend interval after the
-    unsubscribe; False when no mail goes out."""
-    from .signup import enqueue_sync
-    from .tasks import send_confirmation
+    confirming it subscribes again. At most one mail per resend interval; False when no
+    mail goes out."""
+    from .signup import request_confirmation
 
-    if contact.status != Contact.Status.UNSUBSCRIBED:
+    if contact.status == Contact.Status.SUBSCRIBED:
         return False
-    interval = timezone.timedelta(minutes=settings.NEWSLETTER_RESEND_MINUTES)
-    last = contact.confirmation_sent_at
-    if last and last > contact.unsubscribed_at and timezone.now() - last < interval:
-        return False
-    contact.confirmation_sent_at = timezone.now()
-    contact.save(update_fields=["confirmation_sent_at"])
-    held = contact.sync_jobs.filter(kind=SyncJob.Kind.UPSERT, state=SyncJob.State.QUEUED)
-    if not contact.is_confirmed and not held.exists():
-        # Never confirmed: the unsubscribe dropped the held sign-up and topic jobs, so hold
-        # fresh ones for this confirmation to release.
-        enqueue_sync(contact)
-        chosen = dict.fromkeys(contact.topics.values_list("slug", flat=True), True)
-        if chosen:
-            enqueue_sync(contact, kind=SyncJob.Kind.TOPICS, payload={"topics": chosen})
-    purposes = list(purposes)
-    transaction.on_commit(lambda: send_confirmation.enqueue(contact.pk, purposes))
-    return True
+    return request_confirmation(contact, purposes, source_url="unsubscribe-undo") is not None

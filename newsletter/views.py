@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +18,7 @@ from legal.http import fits_id_column, over_rate_limit, same_origin
 
 from .blocks import form_ids
 from .forms import PreferencesForm, SignupForm
-from .models import Contact, NewsletterSettings
+from .models import Contact, NewsletterSettings, SignupRequest
 from .preferences import (
     contact_for_token,
     leave_everything,
@@ -126,6 +127,7 @@ def signup(request):
         source_page=page,
         source_url=(page.url or "") if page else "footer",
         cookie_consent_id=cookie_consent_id(request),
+        language=get_language() or "",
     )
     # The same answer whether the address is new, pending or subscribed: nobody can probe
     # the list through this form.
@@ -139,21 +141,27 @@ def check_inbox(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def confirm_view(request, token):
-    data = read_confirmation_token(token)
-    if data is None:
+    key = read_confirmation_token(token)
+    if key is None:
         return TemplateResponse(request, "newsletter/confirm_invalid.html", status=400)
     if request.method == "GET":
         # Mail scanners follow links: confirming takes a click on a button (a POST).
-        return TemplateResponse(request, "newsletter/confirm.html", {"token": token})
-    contact = confirm(
-        data["c"],
-        data.get("p", []),
+        used = SignupRequest.objects.filter(key=key).exclude(confirmed_at=None).exists()
+        context = {"token": token, "already_confirmed": used}
+        return TemplateResponse(request, "newsletter/confirm.html", context)
+    confirmation = confirm(
+        key,
         user_agent=request.headers.get("User-Agent", ""),
         remote_addr=request.META.get("REMOTE_ADDR", ""),
     )
-    if contact is None:
+    if confirmation is None:
         return TemplateResponse(request, "newsletter/confirm_invalid.html", status=400)
-    return TemplateResponse(request, "newsletter/confirmed.html", {"contact": contact})
+    context = {
+        "confirmation": confirmation,
+        "contact": confirmation.contact,
+        "hosted_form_url": settings.MAILCHIMP_HOSTED_FORM_URL,
+    }
+    return TemplateResponse(request, "newsletter/confirmed.html", context)
 
 
 @never_cache

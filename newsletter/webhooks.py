@@ -4,11 +4,29 @@ Mailchimp signs nothing, so the URL carries a secret (MAILCHIMP_WEBHOOK_SECRET) 
 payload is only a hint: the task re-reads the member from the API before anything changes
 here (`newsletter.inbound`). The answer comes at once; Mailchimp retries slow or failed
 deliveries for about 75 minutes, and each event is applied once (`WebhookEvent`).
+
+What each delivery is answered with: Mailchimp retries any delivery that fails, and
+"excessive or unresponsive webhook requests may be dropped or disabled at Mailchimp's
+discretion" (mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/); a 410
+disables the webhook for good (Mailchimp release note, 2021-04-05). So:
+
+- a wrong or missing secret: 404 (never 410); nothing is read or stored;
+- every delivery Mailchimp could have sent gets a 2xx, even where nothing is done with it:
+  event types this site does not use (`campaign`, a type Mailchimp adds later) and events
+  of another audience (the same URL registered there too) are answered 200 "ignored" with
+  the reason logged, and nothing is stored;
+- a 400 only for what Mailchimp never sends (a missing audience, an address or member id
+  that is no address or id, a `fired_at` not in Mailchimp's "YYYY-MM-DD HH:MM:SS"): with
+  the right secret that is someone else's forgery or a bug, and retrying it can't help.
+
+An unsubscribe with `data[action]=delete` (the member deleted or archived in Mailchimp) is
+recognised by what the re-read shows, archived or gone, not by the payload's word.
 """
 
 import datetime
 import hashlib
 import hmac
+import logging
 import re
 from dataclasses import dataclass
 
@@ -28,14 +46,29 @@ from .inbound import apply_webhook_event
 from .mailchimp import subscriber_hash
 from .models import WebhookEvent, normalise_email
 
+logger = logging.getLogger(__name__)
+
+# The event types this site applies; Mailchimp's others (`campaign`) are answered and ignored.
 EVENT_TYPES = {"subscribe", "unsubscribe", "profile", "upemail", "cleaned"}
 # Per sending address: Mailchimp's bulk actions and retries arrive in bursts from a few.
 RATE_LIMIT = (600, 60)
 MEMBER_ID = re.compile(r"[0-9A-Za-z]{1,64}")
+# Audience ids are short alphanumeric strings ("d82dad7dcb").
+LIST_ID = re.compile(r"[0-9A-Za-z]{1,64}")
 
 
 class BadEvent(ValueError):
-    """A delivery this site refuses; the message is the short reason in the 400 answer."""
+    """A delivery Mailchimp never sends; the message is the short reason in the 400 answer."""
+
+
+class IgnoredEvent(ValueError):
+    """A delivery Mailchimp may well send but this site has no use for: answered 200, so
+    Mailchimp neither retries it nor counts it against the webhook; the message is logged,
+    as a warning where it points to a setting to check."""
+
+    def __init__(self, reason: str, level: int = logging.INFO):
+        super().__init__(reason)
+        self.level = level
 
 
 @dataclass(frozen=True)
@@ -57,13 +90,20 @@ class Event:
 
 
 def read_event(post) -> Event:
-    """The fields this site uses, checked; BadEvent with a short reason otherwise."""
+    """The fields this site uses, checked. IgnoredEvent for a delivery Mailchimp may send
+    that is of no use here, BadEvent (with a short reason) for one it never sends."""
     event_type = post.get("type", "")
     if event_type not in EVENT_TYPES:
-        raise BadEvent("Unknown event type.")
+        raise IgnoredEvent(f"event type {event_type[:20]!r} is not used here")
+    list_id = post.get("data[list_id]", "")
+    if not LIST_ID.fullmatch(list_id):
+        raise BadEvent("Missing or malformed data[list_id].")
     audience = settings.MAILCHIMP_AUDIENCE_ID
-    if not audience or post.get("data[list_id]", "") != audience:
-        raise BadEvent("Not this site's audience.")
+    if not audience:
+        raise IgnoredEvent("MAILCHIMP_AUDIENCE_ID is unset", logging.WARNING)
+    if list_id != audience:
+        # The same URL registered on another audience of the account, or the setting changed.
+        raise IgnoredEvent(f"audience {list_id} is not this site's ({audience})", logging.WARNING)
     fired_at = post.get("fired_at", "")
     try:
         datetime.datetime.strptime(fired_at, "%Y-%m-%d %H:%M:%S")
@@ -138,7 +178,11 @@ def mailchimp_webhook(request, secret):
         return plain("ok")
     try:
         event = read_event(request.POST)
+    except IgnoredEvent as reason:
+        logger.log(reason.level, "Mailchimp webhook delivery ignored: %s.", reason)
+        return plain("ignored")
     except BadEvent as reason:
+        logger.warning("Mailchimp webhook delivery refused: %s", reason)
         return plain(str(reason), status=400)
     record_event(event)
     return plain("ok")

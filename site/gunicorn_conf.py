@@ -6,6 +6,10 @@ Each value can be overridden with gunicorn's own GUNICORN_CMD_ARGS or the variab
 import multiprocessing
 import os
 
+from gunicorn import glogging
+
+from website.log_filters import MaskWebhookSecret, mask_webhook_secret
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: 2 per core plus one, capped so a small machine keeps memory for the worker.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(multiprocessing.cpu_count() * 2 + 1, 8)))
@@ -23,3 +27,26 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(D)sus "%(f)s" "%(a)s"'
 errorlog = "-"
 # Send SIGHUP to the master for a graceful reload: new workers start before old ones stop.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class MaskedSecretLogger(glogging.Logger):
+    """gunicorn's logger with the Mailchimp webhook's path secret written as ***: in every
+    access-log atom (request line, path, raw URI, referer, environ; whatever
+    access_log_format or --access-logformat picks) and in the error log ("Error handling
+    request <uri>"). Mailchimp signs nothing, so that path segment is its only credential."""
+
+    mask = MaskWebhookSecret()
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            key: mask_webhook_secret(value) if isinstance(value, str) else value
+            for key, value in atoms.items()
+        }
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self.error_log.addFilter(self.mask)  # the same filter once, also after a reload
+
+
+logger_class = MaskedSecretLogger

@@ -316,8 +316,18 @@ MAILCHIMP_API_URL = os.environ.get("MAILCHIMP_API_URL", "")
 # Secret path segment of the webhook URL; unset means the endpoint answers 404.
 MAILCHIMP_WEBHOOK_SECRET = os.environ.get("MAILCHIMP_WEBHOOK_SECRET", "")
 
-# GDPR marketing-permission ids of the audience to enable for confirmed sign-ups (comma-separated).
+# GDPR marketing permissions of the audience, comma-separated: "id" is the newsletter's,
+# "id=purpose" another purpose's ("leadmagnet" for every lead magnet). Each is switched on
+# only when the person confirms that purpose, and off only when they unsubscribe from it.
 MAILCHIMP_MARKETING_PERMISSIONS = env_list("MAILCHIMP_MARKETING_PERMISSIONS", "")
+# Contacts who confirmed only a lead magnet (no newsletter): "off" (the default) keeps them
+# out of Mailchimp, because the site delivers the resource itself and data minimisation
+# (GDPR Art. 5(1)(c)) sends a processor nothing it does not need; "transactional" adds them
+# with status transactional and their leadmagnet:<slug> tag, for automations keyed on it.
+MAILCHIMP_LEADMAGNET_SYNC = os.environ.get("MAILCHIMP_LEADMAGNET_SYNC", "off")
+# Mailchimp's hosted sign-up form of the audience: the only way back for an address that was
+# deleted there for good ("Forgotten Email Not Subscribed"); shown to such a person.
+MAILCHIMP_HOSTED_FORM_URL = os.environ.get("MAILCHIMP_HOSTED_FORM_URL", "")
 
 # (connect, read) timeout of every Mailchimp call, in seconds.
 MAILCHIMP_TIMEOUT = (
@@ -498,14 +508,46 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Logging --------------------------------------------------------------------------------
 
+# The Mailchimp webhook's URL carries its secret: masked as *** on the loggers that write
+# request paths (so every handler, files and test captures included, gets the masked record)
+# and on the console handler for any other logger. gunicorn's logs: site/gunicorn_conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_webhook_secret": {"()": "website.log_filters.MaskWebhookSecret"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        # Django's own for runserver's request lines (django.utils.log.DEFAULT_LOGGING).
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_webhook_secret"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_webhook_secret"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.request": {"level": "WARNING"},
+        # "Not Found: <path>", "Bad Request: <path>", "Internal Server Error: <path>".
+        "django.request": {"level": "WARNING", "filters": ["mask_webhook_secret"]},
+        # runserver's request lines, as Django writes them; a configured logger loses its
+        # handlers, so Django's handler is named again here.
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["mask_webhook_secret"],
+        },
         "django.db.backends": {"level": "WARNING"},
     },
 }

@@ -1,6 +1,8 @@
 """A person's way through the mails in Chromium: sign up on the newsletter page, confirm from
 the mail, unsubscribe from the mail, undo, confirm the fresh mail, choose a topic in the
-preference centre. Mails are real files written by Django's file backend and read back."""
+preference centre; and on a phone, a lead magnet without the newsletter, then a return to
+the newsletter after unsubscribing. Mails are real files written by Django's file backend
+and read back."""
 
 import email
 import re
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from leadmagnets.models import LeadMagnetPage
 from newsletter.models import Contact, SignupConsent
 from tests.e2e.conftest import decide
 
@@ -110,3 +113,64 @@ def test_a_person_unsubscribes_from_a_mail_undoes_it_and_chooses_a_topic(person,
     assert SignupConsent.objects.filter(
         purpose="topic:new-guides", source_url="preference-centre", withdrawn=False
     ).exists()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_a_reader_asks_only_for_the_guide_and_later_comes_back_for_the_newsletter(
+    phone, mailbox, settings
+):
+    """On a phone: the guide without the newsletter box makes no subscriber, its link works
+    once, and signing up after an unsubscribe sends a fresh confirmation that subscribes."""
+    page, guide = phone, LeadMagnetPage.objects.get(slug="starter-guide")
+    page.goto(guide.url)
+    decide(page)
+    form = page.locator("main form")
+    form.get_by_label("E-mail address").fill(ADDRESS)
+    form.get_by_label("First name").fill("Grace")
+    form.get_by_label(guide.consent_text).check()
+    form.get_by_role("button", name=guide.button_label).click()
+    assert heading(page) == "Check your inbox"
+    link = mailbox.latest_link("confirm")
+    confirm_from_mail(page, mailbox)
+    assert page.get_by_role("link", name=re.compile("Download")).is_visible()
+    assert "subscribed to the newsletter" not in page.locator("main").inner_text()
+    contact = Contact.objects.get()
+    assert contact.status == Contact.Status.TRANSACTIONAL and "newsletter" not in contact.tags
+    mails = len(mailbox.messages())
+
+    page.goto(link)  # the same link again: used, nothing happens twice
+    assert heading(page) == "Already confirmed"
+    assert len(mailbox.messages()) == mails
+
+    # Subscribe, leave, and come back through the newsletter form.
+    settings.NEWSLETTER_RESEND_MINUTES = 0
+    page.goto("/newsletter/")
+    form = page.locator("main form")
+    form.get_by_label("E-mail address").fill(ADDRESS)
+    form.get_by_label("First name").fill("Grace")
+    form.get_by_label("Yes, send me Margin Notes").check()
+    form.get_by_role("button", name="Sign up").click()
+    confirm_from_mail(page, mailbox)
+    assert "subscribed to the newsletter" in page.locator("main").inner_text()
+    page.goto(mailbox.latest_link("unsubscribe"))
+    page.get_by_role("button", name="Unsubscribe").click()
+    assert Contact.objects.get().status == Contact.Status.UNSUBSCRIBED
+
+    sent = len(mailbox.messages())
+    page.goto("/newsletter/")
+    form = page.locator("main form")
+    form.get_by_label("E-mail address").fill(ADDRESS)
+    form.get_by_label("First name").fill("Grace")
+    form.get_by_label("Yes, send me Margin Notes").check()
+    form.get_by_role("button", name="Sign up").click()
+    assert heading(page) == "Check your inbox"
+    assert len(mailbox.messages()) == sent + 1  # a fresh confirmation, not silence
+    confirm_from_mail(page, mailbox)
+    assert Contact.objects.get().status == Contact.Status.SUBSCRIBED

@@ -24,6 +24,7 @@ from newsletter.models import (
     DataRequest,
     NewsletterTopic,
     SignupConsent,
+    SignupRequest,
     Suppression,
     SyncAttempt,
     SyncJob,
@@ -181,7 +182,7 @@ def test_a_sign_up_remembers_the_browsers_cookie_consent_id(client, signup_form)
     client.post("/consent/", {"action": "reject_all"}, **ORIGIN)
     post(client, signup_form)
     consent_id = ConsentRecord.objects.get().consent_id
-    assert dict(SignupConsent.objects.values_list("contact__email", "cookie_consent_id")) == {
+    assert dict(SignupRequest.objects.values_list("contact__email", "cookie_consent_id")) == {
         "before@example.org": "",
         EMAIL: consent_id,
     }

@@ -1,11 +1,13 @@
 """The nightly reconciliation: Mailchimp and the contacts here brought back in step."""
 
+import datetime
 import io
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from newsletter.models import Contact, SignupConsent, SyncJob
 from tests.fake_mailchimp import subscriber_hash
@@ -130,3 +132,86 @@ def test_reconcile_without_sync_says_so(settings):
     settings.MAILCHIMP_API_KEY = ""
     with pytest.raises(CommandError, match="Mailchimp sync is off"):
         reconcile()
+
+
+def stored_subscriber(fake, email, **fields) -> Contact:
+    """A contact confirmed here just now, stored directly; Mailchimp's side set by the test."""
+    fields = {"sync_state": Contact.SyncState.SYNCED, **fields}
+    contact = Contact.objects.create(
+        email=email, status=Contact.Status.SUBSCRIBED, confirmed_at=timezone.now(), **fields
+    )
+    fake.set_status("list1", email, "subscribed")
+    return contact
+
+
+def unsubscribed_an_hour_ago(fake, email) -> None:
+    moment = timezone.now() - datetime.timedelta(hours=1)
+    member = fake.set_status("list1", email, "unsubscribed")
+    member["last_changed"] = moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+@pytest.fixture
+def out_of_step(fake_mailchimp):
+    """Three contacts that only this site's changes can bring back in step with Mailchimp."""
+    # Confirmed here after unsubscribing in Mailchimp, with no subscribe sent there.
+    confirmed_later = stored_subscriber(fake_mailchimp, "later@example.org")
+    unsubscribed_an_hour_ago(fake_mailchimp, "later@example.org")
+    # Mailchimp mailed its own opt-in after refusing our subscribe; the person confirmed it.
+    awaiting = stored_subscriber(
+        fake_mailchimp, "awaiting@example.org", sync_state=Contact.SyncState.AWAITING_MAILCHIMP
+    )
+    # Archived (deleted from the audience) in Mailchimp's admin.
+    archived = stored_subscriber(fake_mailchimp, "archived@example.org")
+    fake_mailchimp.set_status("list1", "archived@example.org", "archived")
+    return confirmed_later, awaiting, archived
+
+
+def test_reconcile_converges_what_only_the_sites_own_changes_can_fix(
+    out_of_step, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    confirmed_later, awaiting, archived = out_of_step
+    with django_capture_on_commit_callbacks(execute=True):
+        output = reconcile()
+    assert "1 unsubscribed here" in output
+    assert "1 subscribe job(s) queued for Mailchimp" in output
+    assert "1 synced after Mailchimp's opt-in" in output
+    assert "0 left alone" in output
+
+    # The newer confirmation here goes to Mailchimp as an explicit subscribe; Mailchimp
+    # refuses an unsubscribed member (compliance state) and mails its own opt-in.
+    job = SyncJob.objects.get(contact=confirmed_later)
+    assert (job.payload, job.state) == ({"status": "subscribed"}, SyncJob.State.DONE)
+    assert fake_mailchimp.member("list1", "later@example.org")["status"] == "pending"
+    assert fake_mailchimp.optin_mails == ["later@example.org"]
+    confirmed_later.refresh_from_db()
+    assert confirmed_later.status == Contact.Status.SUBSCRIBED
+    assert confirmed_later.sync_state == Contact.SyncState.AWAITING_MAILCHIMP
+    awaiting.refresh_from_db()
+    assert awaiting.sync_state == Contact.SyncState.SYNCED
+    archived.refresh_from_db()
+    assert archived.status == Contact.Status.UNSUBSCRIBED
+    withdrawal = SignupConsent.objects.get(withdrawn=True)
+    assert (withdrawal.contact, withdrawal.source_url) == (archived, "mailchimp-reconcile")
+    assert not SyncJob.objects.filter(contact__in=[awaiting, archived]).exists()  # no echo
+
+    # A second run finds nothing left to do, and queues nothing twice.
+    output = reconcile()
+    assert "0 unsubscribed here" in output and "0 subscribe job(s)" in output
+    assert "0 synced after" in output
+    assert SyncJob.objects.count() == 1
+
+
+def test_reconcile_dry_run_says_what_convergence_would_do(
+    out_of_step, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    states = list(Contact.objects.values_list("status", "sync_state"))
+    calls = len(fake_mailchimp.calls)
+    with django_capture_on_commit_callbacks(execute=True):
+        output = reconcile("--dry-run", "-v", "2")
+    assert "confirmed here later: would queue subscribe" in output
+    assert "would be synced (Mailchimp's opt-in is done)" in output
+    assert "archived in Mailchimp: would be unsubscribed here" in output
+    assert "1 subscribe job(s) queued" in output and "1 synced after" in output
+    assert list(Contact.objects.values_list("status", "sync_state")) == states
+    assert not SyncJob.objects.exists() and not SignupConsent.objects.exists()
+    assert {method for method, _path in fake_mailchimp.calls[calls:]} == {"GET"}

@@ -237,6 +237,7 @@ def test_one_line_per_category_and_a_second_run_deletes_nothing_more():
         second = apply_retention()
     assert list(first) == [
         "Unconfirmed sign-ups",
+        "Unconfirmed requests",
         "Request metadata",
         "Consent ledger",
         "Sync history",

@@ -10,7 +10,8 @@ from django.core import mail, signing
 
 from legal.models import PolicyVersion
 from newsletter.forms import STARTED_SALT
-from newsletter.models import Contact, SignupConsent, SyncAttempt, SyncJob
+from newsletter.models import Contact, SignupConsent, SignupRequest, SyncAttempt, SyncJob
+from newsletter.signup import confirmation_token
 from newsletter.tasks import sync_contact
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def confirm_link(message) -> str:
     return re.search(r"http://\S+/newsletter/confirm/\S+/", message.body).group(0)
 
 
-def test_sign_up_stores_contact_consent_and_job_and_answers_at_once(
+def test_sign_up_stores_the_request_first_and_answers_at_once(
     client, signup_form, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -51,13 +52,22 @@ def test_sign_up_stores_contact_consent_and_job_and_answers_at_once(
     assert contact.email == "Ada.Lovelace@Example.org"
     assert contact.email_key == "ada.lovelace@example.org"
     assert contact.status == Contact.Status.PENDING
-    consent = SignupConsent.objects.get()
+    request = SignupRequest.objects.get()
     page, block = signup_form
+    assert request.consents == [{"purpose": "newsletter", "text": block.value["consent_text"]}]
+    assert request.privacy_version == PolicyVersion.objects.in_force("privacy")
+    assert request.source_page_id == page.pk and request.confirmed_at is None
+    # Nothing takes effect before the mailbox's owner confirms: no consent, no sync job.
+    assert not SignupConsent.objects.exists() and not SyncJob.objects.exists()
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["Ada.Lovelace@Example.org"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm_link(mail.outbox[0]).replace("http://127.0.0.1:8000", ""))
+    consent = SignupConsent.objects.get()
     assert consent.consent_text == block.value["consent_text"]
     assert consent.privacy_version == PolicyVersion.objects.in_force("privacy")
     assert consent.source_page_id == page.pk
-    assert SyncJob.objects.get().state == SyncJob.State.QUEUED
-    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["Ada.Lovelace@Example.org"]
+    assert SyncJob.objects.get().state == SyncJob.State.QUEUED  # Mailchimp sync is off here
 
 
 def test_confirmed_sign_up_reaches_mailchimp_subscribed_with_fields_and_tags(
@@ -95,21 +105,21 @@ def test_marketing_permissions_are_sent_when_configured(
     assert fake_mailchimp.permission("list1", "ada.lovelace@example.org", "perm-email") is True
 
 
-def test_a_second_sign_up_never_changes_an_existing_members_status(
+def test_an_address_unsubscribed_in_mailchimp_is_asked_again_by_mailchimp_after_confirming(
     client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
 ):
-    fake_mailchimp.members[("list1", signing_hash("ada.lovelace@example.org"))] = {
-        "email_address": "ada.lovelace@example.org",
-        "status": "unsubscribed",
-        "merge_fields": {},
-        "tags": set(),
-        "marketing_permissions": [],
-    }
+    fake_mailchimp.set_status("list1", "ada.lovelace@example.org", "unsubscribed")
     with django_capture_on_commit_callbacks(execute=True):
         post(client, signup_form)
+    # A sign-up alone never touches Mailchimp.
+    assert fake_mailchimp.calls == []
     with django_capture_on_commit_callbacks(execute=True):
         client.post(confirm_link(mail.outbox[0]).replace("http://127.0.0.1:8000", ""))
-    assert fake_mailchimp.member("list1", "ada.lovelace@example.org")["status"] == "unsubscribed"
+    # The fresh confirmation asks to subscribe; Mailchimp refuses an unsubscribed member
+    # (compliance state) and sends its own opt-in instead.
+    assert fake_mailchimp.member("list1", "ada.lovelace@example.org")["status"] == "pending"
+    assert fake_mailchimp.optin_mails == ["ada.lovelace@example.org"]
+    assert Contact.objects.get().sync_state == Contact.SyncState.AWAITING_MAILCHIMP
 
 
 def signing_hash(email):
@@ -143,7 +153,7 @@ def test_confirmation_is_resent_at_most_once_per_ten_minutes(
             post(client, signup_form, started=started)
     assert len(mail.outbox) == 2
     assert Contact.objects.count() == 1
-    assert SignupConsent.objects.count() == 4  # every sign-up's consent is kept
+    assert SignupRequest.objects.count() == 4  # every sign-up is kept
 
 
 @pytest.mark.parametrize(
@@ -254,9 +264,8 @@ def test_mailchimp_down_loses_nothing_and_each_contact_syncs_once_after_recovery
     for i in range(5):
         with django_capture_on_commit_callbacks(execute=True):
             assert post(client, signup_form, email=f"reader{i}@example.org").status_code == 303
-    for contact in Contact.objects.all():
-        token = signing.dumps({"c": contact.pk, "p": ["newsletter"]}, salt="newsletter.confirm.v1")
-        client.post(f"/newsletter/confirm/{token}/")
+    for request in SignupRequest.objects.all():
+        client.post(f"/newsletter/confirm/{confirmation_token(request)}/")
     for contact in Contact.objects.all():
         sync_contact.call(contact.pk)  # the worker's first try, during the outage
     assert set(Contact.objects.values_list("sync_state", flat=True)) == {"retrying"}
@@ -283,8 +292,7 @@ def test_retrying_stops_after_24_hours(
     with django_capture_on_commit_callbacks(execute=True):
         post(client, signup_form)
     contact = Contact.objects.get()
-    token = signing.dumps({"c": contact.pk, "p": ["newsletter"]}, salt="newsletter.confirm.v1")
-    client.post(f"/newsletter/confirm/{token}/")
+    client.post(f"/newsletter/confirm/{confirmation_token(SignupRequest.objects.get())}/")
     sync_contact.call(contact.pk)
     with time_machine.travel(datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=25)):
         sync_contact.call(contact.pk)
@@ -354,9 +362,9 @@ def test_the_footer_form_signs_up_from_every_page(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/newsletter/signup/", data, **ORIGIN)
     assert response.status_code == 303
-    consent = SignupConsent.objects.get()
-    assert consent.source_url == "footer"
-    assert "Margin Notes" in consent.consent_text
+    request = SignupRequest.objects.get()
+    assert request.source_url == "footer"
+    assert "Margin Notes" in request.consents[0]["text"]
 
 
 def confirmed_contact(email="slow@example.org"):

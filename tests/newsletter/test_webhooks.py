@@ -1,16 +1,26 @@
 """Mailchimp webhooks: a secret path, the payload only a hint, each event applied once."""
 
 import datetime
+import logging
 from urllib.parse import urlencode
 
 import pytest
 import time_machine
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from legal.http import TransactionOpenError
 from newsletter.inbound import apply_webhook_event
-from newsletter.models import Contact, SignupConsent, Suppression, SyncJob, WebhookEvent
+from newsletter.models import (
+    Contact,
+    SignupConsent,
+    SignupRequest,
+    Suppression,
+    SyncJob,
+    WebhookEvent,
+)
 from tests.fake_mailchimp import subscriber_hash
 from tests.newsletter.test_signup import confirm_link, post
 from tests.newsletter.test_unsubscribe import local, unsubscribe_link
@@ -136,9 +146,10 @@ def test_mailchimps_validation_request_gets_200_and_stores_nothing(
     assert fake_mailchimp.calls == []
 
 
+# What Mailchimp never sends (webhook guide: the fields of each type, fired_at as
+# "YYYY-MM-DD HH:MM:SS"): with the right secret, a forgery or a bug, answered 400.
 MALFORMED = {
-    "unknown type": ("unsubscribe", {"type": "campaign"}),
-    "another audience": ("unsubscribe", {"data[list_id]": "someone-elses-list"}),
+    "malformed audience id": ("unsubscribe", {"data[list_id]": "../lists/someone-elses"}),
     "no audience": ("unsubscribe", {"data[list_id]": None}),
     "no address": ("unsubscribe", {"data[email]": None}),
     "invalid address": ("unsubscribe", {"data[email]": "not-an-address"}),
@@ -319,21 +330,31 @@ def test_a_new_subscriber_from_a_mailchimp_form_is_added_with_a_consent_record(
     assert not SyncJob.objects.exists()
 
 
-def test_a_sign_up_confirmed_through_mailchimp_releases_its_held_sync(
+def test_mailchimps_own_opt_in_subscribes_but_leaves_the_sites_request_unconfirmed(
     client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        post(client, signup_form, email="ada@example.org")  # pending, its upsert held
+        post(client, signup_form, email="ada@example.org")  # a request, waiting for its link
+    request = SignupRequest.objects.get()
     assert fake_mailchimp.calls == []
-    # Before clicking the site's link, Ada also signs up on a Mailchimp-hosted form.
+    # Before anyone clicks the site's link, Ada signs up on a Mailchimp-hosted form and
+    # confirms Mailchimp's own opt-in. That confirms Mailchimp's newsletter for her mailbox,
+    # not the site's request: whoever typed the address into the site's form may not be her.
     fake_mailchimp.set_status("list1", "ada@example.org", "subscribed")
     payload = fake_mailchimp.webhook_payload("subscribe", "list1", "ada@example.org")
     deliver(payload, django_capture_on_commit_callbacks)
+
     contact = Contact.objects.get()
     assert contact.status == Contact.Status.SUBSCRIBED and contact.is_confirmed
-    assert SyncJob.objects.get().state == SyncJob.State.DONE  # the sign-up's own upsert
-    assert fake_mailchimp.member("list1", "ada@example.org")["status"] == "subscribed"
-    assert contact.consents.filter(source_url="mailchimp-webhook").count() == 1
+    assert contact.confirmation_proof["confirmed_by"] == "mailchimp"
+    assert WebhookEvent.objects.get().outcome == "subscribed (through Mailchimp)"
+    request.refresh_from_db()
+    assert request.confirmed_at is None
+    # Nothing of the request took effect: no consent record of its own, no tags, no sync.
+    assert [c.source_url for c in contact.consents.all()] == ["mailchimp-webhook"]
+    assert contact.tags == []
+    assert not SyncJob.objects.exists()
+    assert {method for method, _path in fake_mailchimp.calls} == {"GET"}  # no echo
 
 
 def test_an_erased_address_is_never_re_imported_from_mailchimp(
@@ -386,3 +407,325 @@ def test_mailchimp_down_during_the_re_read_is_applied_later_once_it_recovers(
     assert contact.status == Contact.Status.UNSUBSCRIBED
     assert SignupConsent.objects.filter(withdrawn=True).count() == 1
     assert backend.results == []
+
+
+# --- Every delivery Mailchimp may send gets a 2xx ---------------------------------------------
+
+IGNORED = {
+    # Webhook guide, "Campaign Sending": about a campaign, not a member; not used here.
+    "campaign": ("campaign", {}),
+    # A type Mailchimp may add later.
+    "unknown type": ("unsubscribe", {"type": "abuse_report"}),
+    # The same URL registered on another audience of the account (ids are alphanumeric).
+    "another audience": ("unsubscribe", {"data[list_id]": "0a1b2c3d4e"}),
+}
+
+
+@pytest.mark.parametrize("event_type,fields", IGNORED.values(), ids=IGNORED.keys())
+def test_deliveries_the_site_does_not_use_get_200_and_change_nothing(
+    event_type, fields, synced, fake_mailchimp, caplog, django_capture_on_commit_callbacks
+):
+    # Webhook guide: Mailchimp retries failed deliveries and may disable a webhook whose
+    # requests keep failing, so a delivery that is Mailchimp's is never answered 4xx.
+    caplog.set_level(logging.INFO, logger="newsletter.webhooks")
+    fake_mailchimp.set_status("list1", synced.email, "unsubscribed")
+    payload = fake_mailchimp.webhook_payload(event_type, "list1", synced.email, **fields)
+    response = deliver(payload, django_capture_on_commit_callbacks)
+    assert (response.status_code, response.content) == (200, b"ignored")
+    assert not WebhookEvent.objects.exists()
+    synced.refresh_from_db()
+    assert synced.status == Contact.Status.SUBSCRIBED
+    assert fake_mailchimp.count("GET") == 0
+    assert "Mailchimp webhook delivery ignored" in caplog.text
+
+
+# --- Deleted or archived in Mailchimp: a withdrawal here -------------------------------------
+
+
+def archive(fake, email):
+    """An admin archives the member in Mailchimp's audience page: it answers GET with status
+    "archived" (mailchimp.com/help/archive-and-unarchive-contacts)."""
+    fake.set_status("list1", email, "archived")
+
+
+def delete_for_good(fake, email):
+    fake.forget("list1", email)
+
+
+DELETED = {
+    # Webhook guide: an unsubscribe with data[action]=delete is a member deleted (archived).
+    "archived, unsubscribe action=delete": (archive, "unsubscribe", {"action": "delete"}),
+    "deleted for good, unsubscribe action=delete": (
+        delete_for_good,
+        "unsubscribe",
+        {"action": "delete"},
+    ),
+    "deleted for good after a bounce": (delete_for_good, "cleaned", {}),
+    "archived, then a profile event": (archive, "profile", {}),
+}
+
+
+@pytest.mark.parametrize("change,event_type,fields", DELETED.values(), ids=DELETED.keys())
+def test_a_member_deleted_in_mailchimp_is_unsubscribed_here_without_echo(
+    change, event_type, fields, synced, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    payload = fake_mailchimp.webhook_payload(event_type, "list1", synced.email, **fields)
+    change(fake_mailchimp, synced.email)
+    assert deliver(payload, django_capture_on_commit_callbacks).status_code == 200
+    synced.refresh_from_db()
+    assert synced.status == Contact.Status.UNSUBSCRIBED and synced.unsubscribed_at
+    withdrawal = SignupConsent.objects.get(withdrawn=True)
+    assert (withdrawal.contact, withdrawal.source_url) == (synced, "mailchimp-webhook")
+    assert "Mailchimp" in withdrawal.consent_text
+    assert WebhookEvent.objects.get().outcome.endswith("unsubscribed")
+    # Never echoed: no job, and nothing but the re-read goes to Mailchimp.
+    assert not SyncJob.objects.exists()
+    assert {method for method, _path in fake_mailchimp.calls} == {"GET"}
+
+
+@pytest.mark.parametrize("status", [Contact.Status.TRANSACTIONAL, Contact.Status.PENDING])
+def test_a_deleted_member_takes_nothing_from_a_contact_not_subscribed_here(
+    status, synced, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    Contact.objects.filter(pk=synced.pk).update(status=status)
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", synced.email, action="delete")
+    archive(fake_mailchimp, synced.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+    synced.refresh_from_db()
+    assert synced.status == status
+    assert not SignupConsent.objects.exists()
+    assert WebhookEvent.objects.get().outcome.endswith("nothing to withdraw")
+
+
+@pytest.mark.parametrize("event_type", ["subscribe", "profile"])
+def test_a_member_gone_after_a_subscribe_or_profile_event_changes_nothing(
+    event_type, synced, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    payload = fake_mailchimp.webhook_payload(event_type, "list1", synced.email)
+    fake_mailchimp.forget("list1", synced.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+    synced.refresh_from_db()
+    assert synced.status == Contact.Status.SUBSCRIBED
+    assert not SignupConsent.objects.exists()
+    assert WebhookEvent.objects.get().outcome == "no such member in Mailchimp: nothing to apply"
+
+
+def test_a_deletion_reported_before_a_newer_confirmation_here_does_not_undo_it(
+    synced, fake_mailchimp, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DUMMY_TASKS
+    backend = apply_webhook_event.get_backend()
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", synced.email, action="delete")
+    delete_for_good(fake_mailchimp, synced.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+    # The person confirms the newsletter on the site after the deletion reached the site,
+    # before the worker applies it: the deleted member has no last_changed to compare, so
+    # the delivery's arrival stands for the moment of the deletion.
+    Contact.objects.filter(pk=synced.pk).update(
+        confirmed_at=timezone.now() + datetime.timedelta(seconds=5)
+    )
+    result = backend.results.pop()
+    with django_capture_on_commit_callbacks(execute=True):
+        result.task.call(*result.args, **result.kwargs)
+    synced.refresh_from_db()
+    assert synced.status == Contact.Status.SUBSCRIBED
+    assert "kept subscribed, subscribe queued" in WebhookEvent.objects.get().outcome
+    assert SyncJob.objects.get().payload == {"status": "subscribed"}
+
+
+# --- upemail: only what the API shows ----------------------------------------------------------
+
+
+def test_an_address_change_the_api_does_not_show_is_left_alone(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    # Someone who learned the URL posts an upemail onto their own address, which is a member
+    # (they signed up on a Mailchimp form); Mailchimp still has Ada under her address.
+    fake_mailchimp.set_status("list1", "mallory@example.net", "subscribed")
+    payload = fake_mailchimp.webhook_payload(
+        "upemail", "list1", contact.email, new_email="mallory@example.net"
+    )
+    assert deliver(payload, django_capture_on_commit_callbacks).status_code == 200
+    # And one onto an address that is no member at all.
+    payload = fake_mailchimp.webhook_payload(
+        "upemail", "list1", contact.email, new_email="nobody@example.net"
+    )
+    deliver(payload, django_capture_on_commit_callbacks)
+
+    contact.refresh_from_db()
+    assert (contact.email, contact.status) == ("ada@example.org", Contact.Status.SUBSCRIBED)
+    assert not Contact.objects.filter(email_key="mallory@example.net").exists()
+    assert [event.outcome for event in WebhookEvent.objects.order_by("pk")] == [
+        "not confirmed by the API: left alone"
+    ] * 2
+
+
+def test_an_address_change_with_the_old_member_archived_is_applied(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    fake_mailchimp.change_email("list1", contact.email, "ada@new.example")
+    archive(fake_mailchimp, contact.email)  # the old address kept, archived
+    payload = fake_mailchimp.webhook_payload(
+        "upemail", "list1", contact.email, new_email="ada@new.example"
+    )
+    deliver(payload, django_capture_on_commit_callbacks)
+    contact.refresh_from_db()
+    assert (contact.email, contact.status) == ("ada@new.example", Contact.Status.SUBSCRIBED)
+    assert member_reads(fake_mailchimp, "ada@example.org") == 1  # the old address, checked
+
+
+# --- Convergence -------------------------------------------------------------------------------
+
+
+def unsubscribed_before(fake, email, moment):
+    """The member unsubscribed in Mailchimp at `moment` (Mailchimp's whole seconds)."""
+    fake.set_status("list1", email, "unsubscribed")["last_changed"] = moment.strftime(
+        "%Y-%m-%dT%H:%M:%S+00:00"
+    )
+
+
+def test_a_confirmation_here_newer_than_mailchimps_unsubscribe_is_sent_as_a_subscribe(
+    synced, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    # Ada unsubscribed in a Mailchimp campaign an hour ago (its webhook lost), then confirmed
+    # the newsletter again on the site; no explicit subscribe carried that to Mailchimp.
+    unsubscribed_before(fake_mailchimp, synced.email, timezone.now() - datetime.timedelta(hours=1))
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", synced.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+
+    synced.refresh_from_db()
+    assert synced.status == Contact.Status.SUBSCRIBED
+    assert WebhookEvent.objects.get().outcome == (
+        "confirmed here after Mailchimp's unsubscribe: kept subscribed, "
+        "subscribe queued for Mailchimp"
+    )
+    job = SyncJob.objects.get()
+    assert (job.kind, job.payload, job.state) == (
+        SyncJob.Kind.UPSERT,
+        {"status": "subscribed"},
+        SyncJob.State.DONE,
+    )
+    # Mailchimp refuses to subscribe an unsubscribed member (compliance state) and mails its
+    # own opt-in; the contact waits for it.
+    assert fake_mailchimp.member("list1", synced.email)["status"] == "pending"
+    assert fake_mailchimp.optin_mails == [synced.email]
+    assert synced.sync_state == Contact.SyncState.AWAITING_MAILCHIMP
+
+
+def test_a_subscribe_already_on_its_way_to_mailchimp_is_not_queued_twice(
+    synced, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    unsubscribed_before(fake_mailchimp, synced.email, timezone.now() - datetime.timedelta(hours=1))
+    SyncJob.objects.create(
+        contact=synced, kind=SyncJob.Kind.RESUBSCRIBE, state=SyncJob.State.RETRYING
+    )
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", synced.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+    assert WebhookEvent.objects.get().outcome.endswith("its subscribe is on its way to Mailchimp")
+    assert SyncJob.objects.count() == 1
+
+
+def test_a_subscribe_that_failed_for_good_is_not_queued_again_and_again(
+    synced, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    unsubscribed_before(fake_mailchimp, synced.email, timezone.now() - datetime.timedelta(hours=1))
+    SyncJob.objects.create(
+        contact=synced,
+        payload={"status": "subscribed"},
+        state=SyncJob.State.FAILED,
+        last_error="400 Invalid Resource: looks fake or invalid",
+    )
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", synced.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+    assert WebhookEvent.objects.get().outcome.endswith(
+        "its subscribe failed in Mailchimp: left for an editor"
+    )
+    assert SyncJob.objects.count() == 1
+
+
+def test_finishing_mailchimps_own_opt_in_marks_the_contact_synced(
+    client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
+):
+    fake_mailchimp.set_status("list1", "ada@example.org", "unsubscribed")
+    contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
+    assert contact.sync_state == Contact.SyncState.AWAITING_MAILCHIMP  # Mailchimp's opt-in
+    # Ada clicks the link in Mailchimp's opt-in mail.
+    fake_mailchimp.set_status("list1", contact.email, "subscribed")
+    payload = fake_mailchimp.webhook_payload("subscribe", "list1", contact.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+    contact.refresh_from_db()
+    assert contact.status == Contact.Status.SUBSCRIBED
+    assert contact.sync_state == Contact.SyncState.SYNCED
+    assert WebhookEvent.objects.get().outcome == (
+        "subscribed in Mailchimp after its own opt-in: synced"
+    )
+
+
+# --- Nothing left unapplied with nothing scheduled ----------------------------------------------
+
+
+def test_an_unexpected_error_while_applying_is_retried_with_backoff(
+    monkeypatch, synced, fake_mailchimp, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DUMMY_TASKS
+    backend = apply_webhook_event.get_backend()
+    fake_mailchimp.set_status("list1", synced.email, "unsubscribed")
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", synced.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+
+    def bug(*args, **kwargs):
+        SignupConsent.objects.create(contact=synced, purpose="half-done", consent_text="")
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("newsletter.inbound.apply_member", bug)
+    first = backend.results.pop()
+    with django_capture_on_commit_callbacks(execute=True):
+        first.task.call(*first.args, **first.kwargs)  # raises nothing
+    event = WebhookEvent.objects.get()
+    assert event.applied_at is None
+    assert event.outcome == "retrying: RuntimeError('a bug')"
+    assert not SignupConsent.objects.exists()  # rolled back
+    retry = backend.results.pop()
+    assert retry.task.run_after is not None
+
+    monkeypatch.undo()
+    later = time_machine.travel(retry.task.run_after + datetime.timedelta(seconds=1))
+    with later, django_capture_on_commit_callbacks(execute=True):
+        retry.task.call(*retry.args, **retry.kwargs)
+    event.refresh_from_db()
+    assert event.applied_at is not None and event.outcome == "unsubscribed"
+
+
+def test_a_mailchimp_call_inside_a_transaction_is_raised_not_retried(
+    synced, fake_mailchimp, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DUMMY_TASKS
+    backend = apply_webhook_event.get_backend()
+    payload = fake_mailchimp.webhook_payload("profile", "list1", synced.email)
+    deliver(payload, django_capture_on_commit_callbacks)
+    result = backend.results.pop()
+    with pytest.raises(TransactionOpenError), transaction.atomic():
+        result.task.call(*result.args, **result.kwargs)
+    assert backend.results == []
+    assert WebhookEvent.objects.get().outcome == ""
+
+
+# --- The secret stays out of the logs ------------------------------------------------------------
+
+
+def test_the_webhook_secret_never_reaches_the_log(
+    synced, fake_mailchimp, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.INFO)
+    wrong = "guessed-secret-0123456789"
+    payload = fake_mailchimp.webhook_payload("unsubscribe", "list1", synced.email)
+    assert deliver(payload, django_capture_on_commit_callbacks, secret=wrong).status_code == 404
+    junk = {**payload, "fired_at": "yesterday"}
+    assert deliver(junk, django_capture_on_commit_callbacks).status_code == 400
+    assert "Not Found: /newsletter/webhooks/mailchimp/***/" in caplog.text
+    assert "Bad Request: /newsletter/webhooks/mailchimp/***/" in caplog.text
+    for record in caplog.records:
+        assert SECRET not in record.getMessage() and wrong not in record.getMessage()
+    assert SECRET not in caplog.text and wrong not in caplog.text

@@ -32,7 +32,14 @@ from leadmagnets.models import DownloadGrant, LeadMagnetPage
 from legal.consent import banner_config
 from legal.models import ConsentRecord
 from newsletter.forms import STARTED_SALT
-from newsletter.models import Contact, DataRequest, SignupConsent, SyncJob, normalise_email
+from newsletter.models import (
+    Contact,
+    DataRequest,
+    SignupConsent,
+    SignupRequest,
+    SyncJob,
+    normalise_email,
+)
 from newsletter.preferences import preferences_token
 from newsletter.privacy import privacy_request_token, request_by_mail
 from newsletter.signup import Consent, confirmation_token, sign_up
@@ -121,7 +128,7 @@ def test_the_footer_form_shows_its_errors_on_a_page_to_fix_and_send_again_from(
     later = time_machine.travel(time.time() + 10)
     with later:
         assert post_signup(client, again).status_code == 303
-    assert SignupConsent.objects.get().source_url == "footer"
+    assert SignupRequest.objects.get().source_url == "footer"
 
 
 def test_the_error_page_of_a_block_form_keeps_its_page(client, demo_site):
@@ -218,7 +225,15 @@ DEMO_FORMS = [
     "consent",
     "privacy request",
 ]
-COUNTED = [Contact, SignupConsent, SyncJob, ConsentRecord, DataRequest, FormSubmission]
+COUNTED = [
+    Contact,
+    SignupRequest,
+    SignupConsent,
+    SyncJob,
+    ConsentRecord,
+    DataRequest,
+    FormSubmission,
+]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -247,11 +262,15 @@ def signed_stamps():
 
 def mail_link_target(name, client):
     """A mail link with valid tokens for a real contact, and the page behind it."""
-    contact, _ = sign_up(
+    contact, request = sign_up(
         email="known@example.org",
         first_name="Known",
         consents=[Consent("newsletter", "Yes, send me the newsletter.")],
         tags=["newsletter"],
+    )
+    guide_request = SignupRequest.objects.create(
+        contact=contact,
+        consents=[{"purpose": "leadmagnet:starter-guide", "text": "Send me the guide."}],
     )
     if name == "preference centre":
         tokens = [preferences_token(contact)]
@@ -261,10 +280,7 @@ def mail_link_target(name, client):
             unsubscribe_token(contact, "leadmagnet:starter-guide"),
         ]
     elif name == "confirmation":
-        tokens = [
-            confirmation_token(contact, ["newsletter"]),
-            confirmation_token(contact, ["leadmagnet:starter-guide"]),
-        ]
+        tokens = [confirmation_token(request), confirmation_token(guide_request)]
     elif name == "privacy confirmation":
         tokens = [
             privacy_request_token(request_by_mail(contact.email, kind), contact.email)
@@ -303,11 +319,13 @@ def assert_nothing_half_stored(before, after, status, target_name, known):
     if status >= 400:  # refused: nothing at all stored
         assert after == before
     if status == 303 and target_name.endswith(("sign-up", "lead magnet")):
-        assert after["SignupConsent"] > before["SignupConsent"]
-        assert after["SyncJob"] > before["SyncJob"]
-    # Every contact has its consent and its outbox job, and the key of its address.
-    assert not Contact.objects.filter(consents__isnull=True).exists()
-    assert not Contact.objects.filter(sync_jobs__isnull=True).exists()
+        assert after["SignupRequest"] > before["SignupRequest"]
+    # Every contact came from a stored request; every confirmed request left its consent
+    # records and nothing of an unconfirmed one took effect.
+    assert not Contact.objects.filter(signup_requests__isnull=True).exists()
+    for request in SignupRequest.objects.select_related("contact"):
+        recorded = request.contact.consents.filter(given_at=request.created_at).count()
+        assert recorded == (len(request.consents) if request.confirmed_at else 0)
     for email, key in Contact.objects.values_list("email", "email_key"):
         assert key == normalise_email(email)
     for text, digest in SignupConsent.objects.values_list("consent_text", "text_sha256"):

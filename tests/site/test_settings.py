@@ -138,6 +138,7 @@ def test_production_settings_pass_check_deploy(database_url):
         ALLOWED_HOSTS="example.org",
         CSRF_TRUSTED_ORIGINS="https://example.org",
         EMAIL_URL="smtp://user:secret@mail.example.org:587/?tls=True",
+        WAGTAILADMIN_BASE_URL="https://example.org",
         DATABASE_URL=database_url,
     )
     result = subprocess.run(

@@ -2,8 +2,11 @@
 
 Webhooks bring most changes within minutes; this catches the ones lost on the way (the site
 down for longer than Mailchimp's 75 minutes of retries, a disabled webhook, a failed re-read).
-Withdrawal wins in both directions: an unsubscribe or bounce in Mailchimp is applied here,
-an unsubscribe here is sent to Mailchimp, and a subscribed state never re-subscribes anyone.
+Withdrawal wins in both directions: an unsubscribe, archive or bounce in Mailchimp is applied
+here, an unsubscribe here is sent to Mailchimp, and a subscribed state never re-subscribes
+anyone. Only a confirmation here that is newer than Mailchimp's unsubscribe is sent there, as
+the explicit subscribe it should have been (Mailchimp then mails its own opt-in); a contact
+waiting for that opt-in is synced once Mailchimp has the member subscribed.
 """
 
 from collections import Counter
@@ -11,14 +14,23 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from newsletter import mailchimp
+from newsletter import inbound, mailchimp
 from newsletter.inbound import IN_FLIGHT, RECONCILE_SOURCE, SUBSCRIBING_JOBS, apply_member
 from newsletter.models import Contact, SyncJob, normalise_email
 from newsletter.signup import enqueue_sync
 
-WITHDRAWN_IN_MAILCHIMP = {"unsubscribed", "cleaned"}
+# Archived: deleted from the audience in Mailchimp, which ends the subscription as well.
+WITHDRAWN_IN_MAILCHIMP = {"unsubscribed", "archived", "cleaned"}
 # Mailchimp's pending members get its confirmation mail: also too much after an unsubscribe.
 ON_THE_LIST_IN_MAILCHIMP = {"subscribed", "pending"}
+# What apply_member's outcome is counted as; any other outcome is "left alone".
+COUNTED_OUTCOMES = {
+    inbound.UNSUBSCRIBED: "unsubscribed here",
+    "cleaned": "cleaned here",
+    inbound.SUBSCRIBE_QUEUED: "subscribe queued",
+    inbound.SUBSCRIBE_ON_ITS_WAY: "already queued",
+    inbound.OPT_IN_DONE: "opt-in done",
+}
 
 
 class Command(BaseCommand):
@@ -80,6 +92,14 @@ class Command(BaseCommand):
                 found += 1
                 self.apply_here(contact, member)
             elif (
+                status == "subscribed"
+                and contact.status == Contact.Status.SUBSCRIBED
+                and contact.sync_state == Contact.SyncState.AWAITING_MAILCHIMP
+            ):
+                # The person finished the opt-in Mailchimp mailed when it refused our subscribe.
+                found += 1
+                self.apply_here(contact, member)
+            elif (
                 status in ON_THE_LIST_IN_MAILCHIMP and contact.status == Contact.Status.UNSUBSCRIBED
             ):
                 found += 1
@@ -111,13 +131,29 @@ class Command(BaseCommand):
     def apply_here(self, contact, member) -> None:
         status = member.get("status")
         if self.dry_run:
-            self.note(contact, f"{status} in Mailchimp: would be {status} here")
-            self.counts[f"{status} here"] += 1
+            outcome, counted = self.predict(contact, member)
+            self.note(contact, f"{status} in Mailchimp: {outcome}")
+            self.counts[counted] += 1
             return
         with transaction.atomic():
             outcome = apply_member(member, source=RECONCILE_SOURCE)
         self.note(contact, f"{status} in Mailchimp: {outcome}")
-        self.counts[f"{status} here" if outcome == status else "left alone"] += 1
+        self.counts[COUNTED_OUTCOMES.get(outcome, "left alone")] += 1
+
+    @staticmethod
+    def predict(contact, member) -> tuple[str, str]:
+        """What apply_here would do, without doing it: (note, count)."""
+        status = member.get("status")
+        if status == "subscribed":
+            return "would be synced (Mailchimp's opt-in is done)", "opt-in done"
+        if status != "cleaned" and inbound.confirmed_after_change(contact, member):
+            outcome = inbound.explicit_subscribe_outcome(contact)
+            if outcome == inbound.SUBSCRIBE_QUEUED:
+                return "confirmed here later: would queue subscribe", "subscribe queued"
+            return outcome, COUNTED_OUTCOMES.get(outcome, "left alone")
+        if status == "cleaned":
+            return "would be cleaned here", "cleaned here"
+        return "would be unsubscribed here", "unsubscribed here"
 
     def queue(self, contact, kind, reason: str) -> None:
         kinds = SUBSCRIBING_JOBS if kind == SyncJob.Kind.UPSERT else [kind]
@@ -144,6 +180,8 @@ class Command(BaseCommand):
             ("upsert queued", "upsert job(s) queued for Mailchimp"),
             ("already queued", "already queued"),
             ("left alone", "left alone"),
+            ("subscribe queued", "subscribe job(s) queued for Mailchimp"),
+            ("opt-in done", "synced after Mailchimp's opt-in"),
         ]
         parts = ", ".join(f"{self.counts[key]} {label}" for key, label in labels)
         prefix = "Dry run, nothing changed: " if self.dry_run else "Done: "
