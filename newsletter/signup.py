@@ -70,8 +70,6 @@ def sign_up(
     Returns (contact, request or None). The caller answers the same either way, so nobody
     can tell from the response whether an address was already on the list.
     """
-    from .tasks import send_confirmation
-
     with transaction.atomic():
         contact, created = Contact.objects.select_for_update().get_or_create(
             email_key=normalise_email(email),
@@ -102,12 +100,8 @@ def sign_up(
             source_url=source_url[:500],
             cookie_consent_id=cookie_consent_id[:40],
         )
-        if not _confirmation_due(contact):
-            return contact, request
-        contact.confirmation_sent_at = request.mailed_at = timezone.now()
-        contact.save(update_fields=["confirmation_sent_at"])
-        request.save(update_fields=["mailed_at"])
-        transaction.on_commit(lambda: send_confirmation.enqueue(request.pk))
+        if _confirmation_due(contact):
+            mail_confirmation(contact, request)
     return contact, request
 
 
@@ -125,8 +119,6 @@ def request_confirmation(contact, purposes, *, source_url: str, texts=None) -> S
     """A fresh confirmation for a contact locked by the caller (the undo link, the
     preference centre's newsletter switch), for the words in `texts` ({purpose: text})
     or else the ones they last agreed to. None when no mail may go out now."""
-    from .tasks import send_confirmation
-
     if contact.status == Contact.Status.CLEANED or not _confirmation_due(contact):
         return None
     consents = []
@@ -142,11 +134,19 @@ def request_confirmation(contact, purposes, *, source_url: str, texts=None) -> S
         privacy_version=PolicyVersion.objects.in_force(LegalKind.PRIVACY),
         source_url=source_url,
     )
+    mail_confirmation(contact, request)
+    return request
+
+
+def mail_confirmation(contact, request) -> None:
+    """Note the mail (it counts towards the resend interval) and send it once the
+    transaction commits."""
+    from .tasks import send_confirmation
+
     contact.confirmation_sent_at = request.mailed_at = timezone.now()
     contact.save(update_fields=["confirmation_sent_at"])
     request.save(update_fields=["mailed_at"])
     transaction.on_commit(lambda: send_confirmation.enqueue(request.pk))
-    return request
 
 
 # The words a returning person agrees to when no earlier consent of theirs is on record.

@@ -271,15 +271,15 @@ def sign_up_many(stack, emails, concurrency=8):
 
 
 def confirm_many(stack, emails, concurrency=8):
-    from newsletter.models import Contact
+    from newsletter.models import SignupRequest
     from newsletter.signup import confirmation_token
 
-    contacts = list(Contact.objects.filter(email__in=emails))
+    requests = list(SignupRequest.objects.filter(contact__email__in=emails, confirmed_at=None))
 
-    def one(contact):
+    def one(signup_request):
         # As a person does it: open the link (GET), then press the button (POST with the
         # page's CSRF token and cookie).
-        url = f"{stack.base}/newsletter/confirm/{confirmation_token(contact, ['newsletter'])}/"
+        url = f"{stack.base}/newsletter/confirm/{confirmation_token(signup_request)}/"
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         with opener.open(url, timeout=30) as page:
@@ -292,7 +292,7 @@ def confirm_many(stack, emails, concurrency=8):
             return response.status
 
     with ThreadPoolExecutor(concurrency) as pool:
-        statuses = list(pool.map(one, contacts))
+        statuses = list(pool.map(one, requests))
     assert set(statuses) == {200}, f"confirmations failed: {set(statuses)}"
     return statuses
 

@@ -64,6 +64,15 @@ def heading(page) -> str:
     return page.locator("main h1").inner_text()
 
 
+def sign_up_for_the_newsletter(page):
+    page.goto("/newsletter/")
+    form = page.locator("main form")
+    form.get_by_label("E-mail address").fill(ADDRESS)
+    form.get_by_label("First name").fill("Grace")
+    form.get_by_label("Yes, send me Margin Notes").check()
+    form.get_by_role("button", name="Sign up").click()
+
+
 def confirm_from_mail(page, mailbox):
     page.goto(mailbox.latest_link("confirm"))
     page.get_by_role("button", name="Yes, confirm").click()
@@ -151,12 +160,7 @@ def test_a_reader_asks_only_for_the_guide_and_later_comes_back_for_the_newslette
 
     # Subscribe, leave, and come back through the newsletter form.
     settings.NEWSLETTER_RESEND_MINUTES = 0
-    page.goto("/newsletter/")
-    form = page.locator("main form")
-    form.get_by_label("E-mail address").fill(ADDRESS)
-    form.get_by_label("First name").fill("Grace")
-    form.get_by_label("Yes, send me Margin Notes").check()
-    form.get_by_role("button", name="Sign up").click()
+    sign_up_for_the_newsletter(page)
     confirm_from_mail(page, mailbox)
     assert "subscribed to the newsletter" in page.locator("main").inner_text()
     page.goto(mailbox.latest_link("unsubscribe"))
@@ -164,12 +168,7 @@ def test_a_reader_asks_only_for_the_guide_and_later_comes_back_for_the_newslette
     assert Contact.objects.get().status == Contact.Status.UNSUBSCRIBED
 
     sent = len(mailbox.messages())
-    page.goto("/newsletter/")
-    form = page.locator("main form")
-    form.get_by_label("E-mail address").fill(ADDRESS)
-    form.get_by_label("First name").fill("Grace")
-    form.get_by_label("Yes, send me Margin Notes").check()
-    form.get_by_role("button", name="Sign up").click()
+    sign_up_for_the_newsletter(page)
     assert heading(page) == "Check your inbox"
     assert len(mailbox.messages()) == sent + 1  # a fresh confirmation, not silence
     confirm_from_mail(page, mailbox)
