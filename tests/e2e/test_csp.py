@@ -9,11 +9,11 @@ real ones use, so a host missing from the policy shows up as a refused request.
 
 import pytest
 from cookie_consent.models import CookieGroup
-from django.core import signing
 from django.utils import timezone
 
 from legal.models import PolicyPage
-from newsletter.signup import CONFIRM_SALT
+from newsletter.models import SignupRequest
+from newsletter.signup import confirmation_token
 from tests.e2e.test_consent import Visitor, site_url  # noqa: F401 (site_url is a fixture)
 from tests.legal.factories import ThirdPartyServiceFactory
 from tests.legal.test_versions import publish
@@ -150,7 +150,8 @@ def test_every_page_type_runs_its_tags_without_a_violation(tagged):
         version_label="2.0",
         effective_date=timezone.localdate(),
     )
-    token = signing.dumps({"c": 1, "p": ["newsletter"]}, salt=CONFIRM_SALT)
+    # A signed link to a request: the page asking to confirm renders for any valid one.
+    token = confirmation_token(SignupRequest(key="page-type-check"))
     tagged.open("/")
     tagged.accept_all()
     for path in [

@@ -9,13 +9,13 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
 from legal.csp import SERVICE_TYPE_HOSTS, merge_hosts
 from legal.models import PolicyPage, ServiceType
-from newsletter.signup import CONFIRM_SALT
+from newsletter.models import SignupRequest
+from newsletter.signup import confirmation_token
 from tests.legal.test_versions import publish
 from tests.site.test_settings import load_settings
 
@@ -60,7 +60,8 @@ def page_types(demo_site):
         version_label="2.0",
         effective_date=timezone.localdate(),
     )
-    token = signing.dumps({"c": 1, "p": ["newsletter"]}, salt=CONFIRM_SALT)
+    # A signed link to a request: the page asking to confirm renders for any valid one.
+    token = confirmation_token(SignupRequest(key="page-type-check"))
     return {
         "home": "/",
         "standard page": "/about/",
