@@ -291,7 +291,7 @@ def mail_link_target(name, client):
         tokens = [download_token(grant)]
     page_path = TOKEN_ROUTES[name][0][1].format(token=tokens[0])
     page = client.get(page_path)
-    page.close()  # the download's file
+    drain(page)
     html = page.content.decode() if not page.streaming else None
     return token_target(name, tokens, html, page_path)
 
@@ -307,8 +307,17 @@ def send(client, request):
     else:
         content_type = request.headers["Content-Type"]
         response = client.generic("POST", request.path, request.body, content_type, **headers)
-    response.close()  # a download's file
+    drain(response)
     return response
+
+
+def drain(response) -> None:
+    """Read a download to its end, which closes its file. Never `response.close()`: the test
+    client has closed the response already, and a second close sends request_finished with
+    Django's close_old_connections connected, which closes the test's own database
+    connection on PostgreSQL (SQLite's in-memory test database ignores it)."""
+    if response.streaming:
+        b"".join(response.streaming_content)
 
 
 def row_counts() -> dict[str, int]:
