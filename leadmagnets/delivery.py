@@ -14,22 +14,26 @@ from newsletter.unsubscribe import unsubscribe_url
 
 from .models import DownloadGrant, LeadMagnetPage
 
-DOWNLOAD_SALT = "leadmagnet.download.v1"
+# v2: {"k": the grant's random key}. Links of v1 carried the grant's id; they were valid
+# for LEADMAGNET_DOWNLOAD_DAYS only and now end, like any expired link, on the page that
+# says how to get a fresh one (nothing reads them any more).
+DOWNLOAD_SALT = "leadmagnet.download.v2"
 
 
 def download_token(grant: DownloadGrant) -> str:
-    return signing.dumps({"g": grant.pk}, salt=DOWNLOAD_SALT)
+    """The grant's random key, signed and dated: no database id, no address."""
+    return signing.dumps({"k": grant.key}, salt=DOWNLOAD_SALT)
 
 
 def read_download_token(token: str) -> DownloadGrant | None:
     max_age = settings.LEADMAGNET_DOWNLOAD_DAYS * 24 * 60 * 60
     try:
         data = signing.loads(token, salt=DOWNLOAD_SALT, max_age=max_age)
-    except signing.BadSignature:
+    except signing.BadSignature:  # also SignatureExpired
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("g"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
         return None
-    return DownloadGrant.objects.select_related("page", "contact").filter(pk=data["g"]).first()
+    return DownloadGrant.objects.select_related("page", "contact").filter(key=data["k"]).first()
 
 
 def download_url(grant: DownloadGrant) -> str:

@@ -7,6 +7,9 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from legal.validators import validate_rich_text_links
+from newsletter.models import new_link_key
+
 
 class LeadMagnetPage(Page):
     """A page offering one resource (a guide, a checklist) in exchange for a confirmed
@@ -38,7 +41,9 @@ class LeadMagnetPage(Page):
     show_phone = models.BooleanField(default=False)
     require_phone = models.BooleanField(default=False)
     button_label = models.CharField(max_length=40, default="Send me the guide")
-    thank_you_text = RichTextField(blank=True, features=["bold", "italic", "link"])
+    thank_you_text = RichTextField(
+        blank=True, features=["bold", "italic", "link"], validators=[validate_rich_text_links]
+    )
     mailchimp_tags = models.CharField(
         max_length=200,
         blank=True,
@@ -99,6 +104,8 @@ class DownloadGrant(models.Model):
         "newsletter.Contact", on_delete=models.CASCADE, related_name="download_grants"
     )
     page = models.ForeignKey(LeadMagnetPage, on_delete=models.CASCADE, related_name="grants")
+    # In the download link, signed: never the grant's database id.
+    key = models.CharField(max_length=40, unique=True, default=new_link_key, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     download_count = models.PositiveIntegerField(default=0)
     last_download_at = models.DateTimeField(null=True, blank=True)

@@ -37,6 +37,13 @@ def email_hashes(email: str) -> list[str]:
     ]
 
 
+def new_link_key() -> str:
+    """The random part of a link in a mail (unsubscribe, preferences, a privacy request, a
+    download): 192 bits from the operating system's CSPRNG, URL-safe. Links carry it instead
+    of a database id, which counts up and tells how many people signed up before."""
+    return secrets.token_urlsafe(24)
+
+
 class Contact(models.Model):
     class Status(models.TextChoices):
         """The newsletter's status, as Mailchimp names them: only `subscribed` receives it."""
@@ -60,6 +67,8 @@ class Contact(models.Model):
 
     email = models.EmailField(max_length=254, help_text="As the person typed it.")
     email_key = models.CharField(max_length=254, unique=True, editable=False)
+    # In the contact's unsubscribe and preference links, signed: never the database id.
+    link_key = models.CharField(max_length=40, unique=True, default=new_link_key, editable=False)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=40, blank=True)
@@ -332,7 +341,9 @@ class Suppression(models.Model):
 
 class DataRequest(models.Model):
     """The audit log of data-subject requests (GDPR Art. 12(3): answer within a month, and
-    be able to show that it was). Holds no address, only its keyed hash."""
+    be able to show that it was). Holds the address only as its keyed hash; a request from
+    the public form also holds it as typed while it waits for the mailed link, whose click
+    it is for (`pending_email`)."""
 
     class Kind(models.TextChoices):
         ACCESS = "access", "Access / export (Art. 15, 20)"
@@ -355,6 +366,11 @@ class DataRequest(models.Model):
         max_length=20, choices=Status.choices, default=Status.AWAITING_CONFIRMATION
     )
     email_hash = models.CharField(max_length=64, db_index=True)
+    # In the confirmation link of a public-form request, signed: no id, no address.
+    key = models.CharField(max_length=40, unique=True, default=new_link_key, editable=False)
+    # What the confirmed link acts on, so the link need not carry it; emptied as soon as the
+    # request is confirmed or expires (GDPR Art. 5(1)(c), (e)).
+    pending_email = models.EmailField(max_length=254, blank=True, editable=False)
     requested_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,8 +1,9 @@
 """The preference centre: one signed link per contact to see what they receive (the
 newsletter and its topics), change it, or leave everything.
 
-Like unsubscribe links, the token has its own salt and no expiry and survives a SECRET_KEY
-rotation (Django's Signer tries SECRET_KEY_FALLBACKS). Every change is a consent record and
+Like unsubscribe links, the token has its own salt and no expiry, survives a SECRET_KEY
+rotation (Django's Signer tries SECRET_KEY_FALLBACKS) and names the contact by its random
+`link_key`, never by its database id or address. Every change is a consent record and
 goes to Mailchimp through the outbox; switching the newsletter off is the same unsubscribe
 as the link in every mail, and switching it on again only ever sends a fresh confirmation.
 """
@@ -16,11 +17,13 @@ from django.urls import reverse
 
 from legal.models import LegalKind, PolicyVersion
 
+from .legacy_links import read_legacy_preferences_token
 from .models import Contact, SignupConsent, SyncJob
 from .signup import enqueue_sync, request_confirmation, text_hash
 from .unsubscribe import end_subscription
 
-SALT = "newsletter.preferences.v1"
+# v2: {"k": link key}. v1 carried the contact id (legacy_links.py).
+SALT = "newsletter.preferences.v2"
 SOURCE = "preference-centre"
 # The words next to the newsletter switch, stored word for word with each change.
 NEWSLETTER_TEXT = (
@@ -29,26 +32,29 @@ NEWSLETTER_TEXT = (
 
 
 def preferences_token(contact) -> str:
-    return signing.Signer(salt=SALT).sign_object({"c": contact.pk})
+    return signing.Signer(salt=SALT).sign_object({"k": contact.link_key})
 
 
-def read_preferences_token(token: str) -> int | None:
-    """The token's contact id, or None: forged, tampered, truncated and foreign-salt tokens
-    all fail the signature check."""
+def read_preferences_token(token: str) -> str | None:
+    """The token's contact key, or None: forged, tampered, truncated and foreign-salt
+    tokens all fail the signature check."""
     try:
         data = signing.Signer(salt=SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("c"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
         return None
-    return data["c"]
+    return data["k"]
 
 
 def contact_for_token(token: str) -> Contact | None:
-    contact_id = read_preferences_token(token)
-    if contact_id is None:
-        return None
-    return Contact.objects.filter(pk=contact_id).first()
+    key = read_preferences_token(token)
+    if key is not None:
+        return Contact.objects.filter(link_key=key).first()
+    contact_id = read_legacy_preferences_token(token)
+    if contact_id is not None:
+        return Contact.objects.filter(pk=contact_id).first()
+    return None
 
 
 def preferences_url(contact) -> str:

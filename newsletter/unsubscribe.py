@@ -1,6 +1,7 @@
 """Unsubscribe links: one per contact and purpose, signed with their own salt, without
 expiry, and still valid after a SECRET_KEY rotation (Django's Signer tries
-SECRET_KEY_FALLBACKS)."""
+SECRET_KEY_FALLBACKS). The token names the contact by its random `link_key`: no database
+id, no address."""
 
 from urllib.parse import urlsplit
 
@@ -12,27 +13,47 @@ from django.utils import timezone
 
 from legal.models import LegalKind, PolicyVersion
 
+from .legacy_links import read_legacy_unsubscribe_token
 from .models import Contact, SignupConsent, SyncJob
 
-SALT = "newsletter.unsubscribe.v1"
+# v2: {"k": link key, "p": purpose}. v1 carried the contact id (legacy_links.py).
+SALT = "newsletter.unsubscribe.v2"
 
 
 def unsubscribe_token(contact, purpose: str = "newsletter") -> str:
-    return signing.Signer(salt=SALT).sign_object({"c": contact.pk, "p": purpose})
+    return signing.Signer(salt=SALT).sign_object({"k": contact.link_key, "p": purpose})
 
 
 def read_unsubscribe_token(token: str) -> dict | None:
-    """The token's contact id and purpose, or None: forged, tampered, truncated and
-    foreign-salt tokens all fail the signature check."""
+    """The token's contact key and purpose ({"k": ..., "p": ...}), or None: forged,
+    tampered, truncated and foreign-salt tokens all fail the signature check."""
     try:
         data = signing.Signer(salt=SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("c"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
         return None
     if not isinstance(data.get("p"), str):
         return None
     return data
+
+
+def link_target(token: str) -> tuple[dict, str] | None:
+    """How to find the link's contact (a filter on its key, or on its id for a link of the
+    old format) and the purpose the link leaves; None for anything not signed by the site."""
+    data = read_unsubscribe_token(token)
+    if data is not None:
+        return {"link_key": data["k"]}, data["p"]
+    legacy = read_legacy_unsubscribe_token(token)
+    if legacy is not None:
+        contact_id, purpose = legacy
+        return {"pk": contact_id}, purpose
+    return None
+
+
+def contact_for_unsubscribe_token(token: str) -> Contact | None:
+    target = link_target(token)
+    return Contact.objects.filter(**target[0]).first() if target else None
 
 
 def unsubscribe_url(contact, purpose: str = "newsletter") -> str:
@@ -53,14 +74,15 @@ def list_unsubscribe_headers(contact, purpose: str = "newsletter") -> dict[str, 
 @transaction.atomic
 def unsubscribe(token: str) -> Contact | None:
     """Unsubscribe the token's contact; a second use changes nothing more."""
-    data = read_unsubscribe_token(token)
-    if data is None:
+    target = link_target(token)
+    if target is None:
         return None
-    contact = Contact.objects.select_for_update().filter(pk=data["c"]).first()
+    lookup, purpose = target
+    contact = Contact.objects.select_for_update().filter(**lookup).first()
     if contact is not None:
         end_subscription(
             contact,
-            purpose=data["p"],
+            purpose=purpose,
             consent_text="Unsubscribed with the link in a mail.",
             source_url="unsubscribe-link",
         )
@@ -110,12 +132,13 @@ def end_subscription(contact, *, purpose: str, consent_text: str, source_url: st
 @transaction.atomic
 def request_resubscribe(token: str) -> Contact | None:
     """Undo: never re-subscribes by itself, only sends a fresh confirmation mail."""
-    data = read_unsubscribe_token(token)
-    if data is None:
+    target = link_target(token)
+    if target is None:
         return None
-    contact = Contact.objects.select_for_update().filter(pk=data["c"]).first()
+    lookup, purpose = target
+    contact = Contact.objects.select_for_update().filter(**lookup).first()
     if contact is not None:
-        ask_to_confirm_again(contact, [data["p"]])
+        ask_to_confirm_again(contact, [purpose])
     return contact
 
 
