@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from legal.http import fits_id_column, same_origin
 from newsletter.signup import Consent, sign_up
-from newsletter.views import cookie_consent_id, rate_limited
+from newsletter.views import cookie_consent_id, mail_held, rate_limited
 
 from .delivery import read_download_token
 from .forms import LeadMagnetForm
@@ -40,7 +40,7 @@ def request_resource(request, page_id):
     if data.get("newsletter"):
         consents.append(Consent("newsletter", page.newsletter_consent_text))
         tags.append("newsletter")
-    sign_up(
+    _contact, _request, held_until = sign_up(
         email=data["email"],
         first_name=data["first_name"],
         last_name=data.get("last_name", ""),
@@ -52,6 +52,8 @@ def request_resource(request, page_id):
         language=get_language() or "",
         cookie_consent_id=cookie_consent_id(request),
     )
+    if held_until:
+        return mail_held(request, held_until)
     return HttpResponseRedirect(reverse("newsletter:check_inbox"), status=303)
 
 

@@ -38,7 +38,10 @@ class SafeReCaptchaField(ReCaptchaField):
             ) from error
 
     def get_remote_ip(self):
-        # The library would send the raw X-Forwarded-For header; Google gets no address.
+        # The library would send the raw X-Forwarded-For header, which anyone can write.
+        # Google gets no address at all, not even legal.http.client_address(): `remoteip`
+        # is optional, and the site passes on nothing about a visitor it need not (GDPR
+        # Art. 5(1)(c)); Google sees the browser that fetched the token anyway.
         return None
 
 

@@ -2,7 +2,8 @@
 
 One service for the admin screen, the management commands and the public privacy-request
 form. Every request is logged as a `DataRequest`, which holds only a keyed hash of the
-address. Other apps add what they hold through `collect_personal_data` (lead magnets answer
+address (a public-form request also the address as typed, until its link is used or
+expires). Other apps add what they hold through `collect_personal_data` (lead magnets answer
 with their downloads); what they hold about a contact is deleted with it by the cascade.
 """
 
@@ -21,6 +22,7 @@ from legal.models import ConsentRecord
 
 from . import mailchimp
 from .mail import compose_mail
+from .mail_limits import claim_mail_slot
 from .models import (
     Contact,
     DataRequest,
@@ -35,7 +37,10 @@ from .models import (
 from .tasks import absolute, erase_member
 
 FORMAT = "newsletter.personal-data.v1"
-REQUEST_SALT = "newsletter.privacy-request.v1"
+# v2: {"k": the request's random key}; the address stays in the request row. Links of v1
+# carried the id and the address; they were valid for REQUEST_LINK_DAYS only and now end,
+# like any expired link, on the page that says how to send the request again.
+REQUEST_SALT = "newsletter.privacy-request.v2"
 REQUEST_LINK_DAYS = 7
 NOTHING_HELD = "Nothing held about this address."
 
@@ -82,7 +87,8 @@ def export_personal_data(email: str) -> dict | None:
         "format": FORMAT,
         "generated_at": timezone.now(),
         "email": email.strip(),
-        "contact": _row(contact, exclude=("id", "email_key", "topics")),
+        # The link key opens the person's unsubscribe and preference links: not for a file.
+        "contact": _row(contact, exclude=("id", "email_key", "link_key", "topics")),
         "topics": [
             {"name": topic.name, "slug": topic.slug} for topic in contact.topics.order_by("name")
         ],
@@ -112,7 +118,7 @@ def export_personal_data(email: str) -> dict | None:
             )
         ],
         "privacy_requests": [
-            _row(logged, exclude=("id", "email_hash", "requested_by"))
+            _row(logged, exclude=("id", "email_hash", "key", "pending_email", "requested_by"))
             for logged in DataRequest.objects.filter(email_hash__in=email_hashes(email))
         ],
     }
@@ -168,6 +174,9 @@ def erase_personal_data(email: str, *, source, user=None, data_request=None) -> 
     logged = data_request or _new_request(DataRequest.Kind.ERASURE, email, source=source, user=user)
     logged.confirmed_at = logged.confirmed_at or now
     logged.completed_at = now
+    # Other public-form requests still waiting for their link hold the address as typed.
+    waiting = DataRequest.objects.filter(email_hash__in=email_hashes(email))
+    waiting.exclude(pending_email="").update(pending_email="")
     contacts = list(Contact.objects.select_for_update().filter(email_key=normalise_email(email)))
     if not contacts:
         logged.status, logged.outcome = DataRequest.Status.NOTHING_HELD, {}
@@ -278,44 +287,56 @@ def expire_unconfirmed_requests() -> int:
     cutoff = timezone.now() - timezone.timedelta(days=REQUEST_LINK_DAYS)
     return DataRequest.objects.filter(
         status=DataRequest.Status.AWAITING_CONFIRMATION, requested_at__lt=cutoff
-    ).update(status=DataRequest.Status.EXPIRED)
+    ).update(status=DataRequest.Status.EXPIRED, pending_email="")
 
 
 def request_by_mail(email: str, kind: str) -> DataRequest:
     """Log a request from the public form and mail a link to the address: only its owner
-    may see or erase what is held (GDPR Art. 12(6): reasonable doubts about identity)."""
+    may see or erase what is held (GDPR Art. 12(6): reasonable doubts about identity).
+
+    The mail takes a slot of the mailbox's hourly allowance (`mail_limits`). Without a free
+    one the request is logged all the same (it expires unconfirmed) and no mail goes out:
+    the returned request's `mail_held_until` (not stored) is then the time before which no
+    mail goes to this mailbox, else None."""
+    held_until = claim_mail_slot(email)
     with transaction.atomic():
         logged = _new_request(kind, email, source=DataRequest.Source.PUBLIC_FORM)
         logged.status = DataRequest.Status.AWAITING_CONFIRMATION
+        if held_until is None:  # what the mailed link acts on; the link carries no address
+            logged.pending_email = email.strip()
         logged.save()
         address = email.strip()
-        transaction.on_commit(lambda: send_privacy_request_link.enqueue(logged.pk, address))
+        if held_until is None:
+            transaction.on_commit(lambda: send_privacy_request_link.enqueue(logged.pk, address))
+    logged.mail_held_until = held_until
     return logged
 
 
-def privacy_request_token(logged: DataRequest, email: str) -> str:
-    return signing.dumps({"r": logged.pk, "e": email}, salt=REQUEST_SALT, compress=True)
+def privacy_request_token(logged: DataRequest) -> str:
+    """The request's random key, signed and dated: no database id, no address."""
+    return signing.dumps({"k": logged.key}, salt=REQUEST_SALT)
 
 
 def read_privacy_request_token(token: str) -> tuple[DataRequest, str] | None:
-    """The open request and address of a link, or None: forged, expired and used links
-    (and links whose address does not match the logged hash) all end here."""
+    """The open request of a link and the address it was made for (kept in the request
+    row while it waits), or None: forged, expired and used links all end here."""
     try:
         data = signing.loads(token, salt=REQUEST_SALT, max_age=REQUEST_LINK_DAYS * 24 * 60 * 60)
     except signing.BadSignature:  # also SignatureExpired
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("r"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
         return None
-    if not isinstance(data.get("e"), str):
-        return None
-    logged = DataRequest.objects.filter(
-        pk=data["r"],
-        source=DataRequest.Source.PUBLIC_FORM,
-        status=DataRequest.Status.AWAITING_CONFIRMATION,
-        confirmed_at__isnull=True,
-        email_hash__in=email_hashes(data["e"]),
-    ).first()
-    return (logged, data["e"]) if logged else None
+    logged = (
+        DataRequest.objects.filter(
+            key=data["k"],
+            source=DataRequest.Source.PUBLIC_FORM,
+            status=DataRequest.Status.AWAITING_CONFIRMATION,
+            confirmed_at__isnull=True,
+        )
+        .exclude(pending_email="")
+        .first()
+    )
+    return (logged, logged.pending_email) if logged else None
 
 
 def carry_out_request(logged: DataRequest, email: str) -> DataRequest | None:
@@ -334,11 +355,12 @@ def carry_out_request(logged: DataRequest, email: str) -> DataRequest | None:
         if logged is None:
             return None
         logged.confirmed_at = timezone.now()
+        logged.pending_email = ""  # from here on the address travels only with the task
         if logged.kind == DataRequest.Kind.ERASURE:
             return erase_personal_data(
                 email, source=DataRequest.Source.PUBLIC_FORM, data_request=logged
             )
-        logged.save(update_fields=["confirmed_at"])
+        logged.save(update_fields=["confirmed_at", "pending_email"])
         transaction.on_commit(lambda: send_personal_data.enqueue(logged.pk, email))
         return logged
 
@@ -350,7 +372,7 @@ def send_privacy_request_link(data_request_id: int, email: str) -> None:
     ).first()
     if logged is None:
         return
-    token = privacy_request_token(logged, email)
+    token = privacy_request_token(logged)
     context = {
         "erasure": logged.kind == DataRequest.Kind.ERASURE,
         "confirm_url": absolute(reverse("newsletter:privacy_request_confirm", args=[token])),

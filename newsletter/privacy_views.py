@@ -20,6 +20,7 @@ from .privacy import (
     read_privacy_request_token,
     request_by_mail,
 )
+from .views import mail_held
 
 
 class PrivacyRequestForm(forms.Form):
@@ -57,7 +58,9 @@ def privacy_request(request):
             request, "newsletter/privacy_request.html", {"form": form}, status=400
         )
     if not form.cleaned_data["website"]:  # a bot gets the same answer, and nothing happens
-        request_by_mail(form.cleaned_data["email"], form.cleaned_data["kind"])
+        logged = request_by_mail(form.cleaned_data["email"], form.cleaned_data["kind"])
+        if logged.mail_held_until:
+            return mail_held(request, logged.mail_held_until)
     # The same answer for every address: the form tells nobody what is held about whom.
     response = HttpResponseRedirect(reverse("newsletter:privacy_request_sent"), status=303)
     response["Cache-Control"] = "no-store"

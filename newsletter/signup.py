@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from legal.models import LegalKind, PolicyVersion
 
+from .mail_limits import claim_mail_slot
 from .mailchimp import mailchimp_time
 from .models import (
     Contact,
@@ -67,9 +68,16 @@ def sign_up(
     newsletter again needs no new request. `cookie_consent_id` is the visitor's
     pseudonymous cookie-consent id, kept so access and erasure requests reach those records.
 
-    Returns (contact, request or None). The caller answers the same either way, so nobody
-    can tell from the response whether an address was already on the list.
+    The mail takes a slot of the mailbox's hourly allowance (`mail_limits`), taken before
+    anything is looked up, so that the answer depends on nothing held about the address.
+    Without a free slot the request is stored all the same and no mail goes out.
+
+    Returns (contact, request or None, held_until): `held_until` is None, or the time
+    before which no mail goes to this mailbox, for the caller to say so. Nothing else of
+    the outcome may show in the caller's answer, so nobody can tell from it whether an
+    address was already on the list.
     """
+    held_until = claim_mail_slot(email)
     with transaction.atomic():
         contact, created = Contact.objects.select_for_update().get_or_create(
             email_key=normalise_email(email),
@@ -89,7 +97,7 @@ def sign_up(
         purposes = [consent.purpose for consent in consents]
         already = contact.status == Contact.Status.SUBSCRIBED and set(purposes) == {NEWSLETTER}
         if already or contact.status == Contact.Status.CLEANED:
-            return contact, None  # nothing new to confirm; a bounced address gets no mail
+            return contact, None, held_until  # nothing to confirm; a bounced address: no mail
         request = SignupRequest.objects.create(
             contact=contact,
             consents=[{"purpose": c.purpose, "text": c.text} for c in consents],
@@ -100,9 +108,9 @@ def sign_up(
             source_url=source_url[:500],
             cookie_consent_id=cookie_consent_id[:40],
         )
-        if _confirmation_due(contact):
+        if held_until is None and _confirmation_due(contact):
             mail_confirmation(contact, request)
-    return contact, request
+    return contact, request, held_until
 
 
 def _confirmation_due(contact) -> bool:
@@ -118,8 +126,11 @@ def _confirmation_due(contact) -> bool:
 def request_confirmation(contact, purposes, *, source_url: str, texts=None) -> SignupRequest | None:
     """A fresh confirmation for a contact locked by the caller (the undo link, the
     preference centre's newsletter switch), for the words in `texts` ({purpose: text})
-    or else the ones they last agreed to. None when no mail may go out now."""
+    or else the ones they last agreed to. None when no mail may go out now (it counts
+    towards the mailbox's hourly allowance too)."""
     if contact.status == Contact.Status.CLEANED or not _confirmation_due(contact):
+        return None
+    if claim_mail_slot(contact.email) is not None:
         return None
     consents = []
     for purpose in purposes:

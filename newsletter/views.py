@@ -6,6 +6,7 @@ from django.conf import settings
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -14,11 +15,11 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from legal.consent import read_state
-from legal.http import fits_id_column, over_rate_limit, same_origin
+from legal.http import client_address, fits_id_column, over_rate_limit, same_origin
 
 from .blocks import form_ids
 from .forms import PreferencesForm, SignupForm
-from .models import Contact, NewsletterSettings, SignupRequest
+from .models import NewsletterSettings, SignupRequest
 from .preferences import (
     contact_for_token,
     leave_everything,
@@ -28,7 +29,7 @@ from .preferences import (
     update_preferences,
 )
 from .signup import Consent, confirm, read_confirmation_token, sign_up
-from .unsubscribe import read_unsubscribe_token, request_resubscribe, unsubscribe
+from .unsubscribe import contact_for_unsubscribe_token, request_resubscribe, unsubscribe
 
 BLOCK_TYPE = "newsletter_signup"
 
@@ -52,11 +53,21 @@ def cookie_consent_id(request) -> str:
 
 
 def rate_limited(request):
-    """The friendly 429 page when this address sent too many sign-ups, else None."""
+    """The friendly 429 page when this client (`client_address`) sent too many sign-ups,
+    else None."""
     if not over_rate_limit(request, "signup", *settings.NEWSLETTER_RATE_LIMIT):
         return None
     response = TemplateResponse(request, "newsletter/rate_limited.html", status=429)
     response["Retry-After"] = str(settings.NEWSLETTER_RATE_LIMIT[1])
+    return response
+
+
+def mail_held(request, held_until):
+    """The answer to a request that was stored but mailed nothing, because its mailbox had
+    its hourly allowance of mails (`mail_limits`): when to look again. It depends on the
+    requests for that mailbox only, never on what is held about it."""
+    response = TemplateResponse(request, "newsletter/mail_held.html", {"held_until": held_until})
+    add_never_cache_headers(response)  # an answer to one post, for nobody else
     return response
 
 
@@ -117,7 +128,7 @@ def signup(request):
         context = {"form": form, "value": config, "page": page, "block_id": block_id}
         return TemplateResponse(request, "newsletter/signup_errors.html", context, status=400)
     data = form.cleaned_data
-    sign_up(
+    _contact, _request, held_until = sign_up(
         email=data["email"],
         first_name=data["first_name"],
         last_name=data.get("last_name", ""),
@@ -129,6 +140,8 @@ def signup(request):
         cookie_consent_id=cookie_consent_id(request),
         language=get_language() or "",
     )
+    if held_until:
+        return mail_held(request, held_until)
     # The same answer whether the address is new, pending or subscribed: nobody can probe
     # the list through this form.
     return HttpResponseRedirect(reverse("newsletter:check_inbox"), status=303)
@@ -152,7 +165,7 @@ def confirm_view(request, token):
     confirmation = confirm(
         key,
         user_agent=request.headers.get("User-Agent", ""),
-        remote_addr=request.META.get("REMOTE_ADDR", ""),
+        remote_addr=client_address(request),
     )
     if confirmation is None:
         return TemplateResponse(request, "newsletter/confirm_invalid.html", status=400)
@@ -235,8 +248,7 @@ def preferences_view(request, token):
 def preferences_from_unsubscribe(request, token):
     """From the unsubscribed page to the preference centre. The page links here with its
     own token, so it stays the same for valid and invalid links."""
-    data = read_unsubscribe_token(token)
-    contact = data and Contact.objects.filter(pk=data["c"]).first()
+    contact = contact_for_unsubscribe_token(token)
     if not contact:
         return preferences_invalid(request)
     url = reverse("newsletter:preferences", args=[preferences_token(contact)])

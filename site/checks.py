@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import checks
 
+from legal.http import proxy_networks
+
 
 @checks.register(checks.Tags.database)
 def check_sqlite_busy_timeout(app_configs, **kwargs):
@@ -67,3 +69,45 @@ def check_leadmagnet_sync(app_configs, **kwargs):
             id="website.E012",
         )
     ]
+
+
+@checks.register(checks.Tags.security)
+def check_trusted_proxies(app_configs, **kwargs):
+    return trusted_proxy_errors(settings.TRUSTED_PROXY_COUNT, settings.TRUSTED_PROXIES)
+
+
+def trusted_proxy_errors(count: int, proxies: list[str]) -> list:
+    """Who the client is decides every rate limit and the admin lockout
+    (legal.http.client_address). A list with an entry that is no network trusts no
+    connection, so the limits would count the proxy's address for everyone; a count below
+    zero, or a list without a count, is read as no proxy at all."""
+    messages = []
+    if count < 0:
+        messages.append(
+            checks.Error(
+                f"TRUSTED_PROXY_COUNT is {count}.",
+                hint="Use 0 (clients connect directly) or the number of proxies in front.",
+                id="website.E020",
+            )
+        )
+    for entry in proxies:
+        try:
+            proxy_networks((entry,))
+        except ValueError:
+            messages.append(
+                checks.Error(
+                    f"TRUSTED_PROXIES holds {entry!r}, which is no address or network.",
+                    hint='Use addresses or networks, comma-separated: "10.0.0.0/8,fd00::/8".',
+                    id="website.E020",
+                )
+            )
+    if proxies and count <= 0:
+        messages.append(
+            checks.Warning(
+                "TRUSTED_PROXIES is set but TRUSTED_PROXY_COUNT is 0: X-Forwarded-For is "
+                "ignored, and every client behind those proxies shares their address.",
+                hint="Set TRUSTED_PROXY_COUNT to the number of proxies in front of gunicorn.",
+                id="website.W021",
+            )
+        )
+    return messages

@@ -262,7 +262,7 @@ def signed_stamps():
 
 def mail_link_target(name, client):
     """A mail link with valid tokens for a real contact, and the page behind it."""
-    contact, request = sign_up(
+    contact, request, _held_until = sign_up(
         email="known@example.org",
         first_name="Known",
         consents=[Consent("newsletter", "Yes, send me the newsletter.")],
@@ -283,7 +283,7 @@ def mail_link_target(name, client):
         tokens = [confirmation_token(request), confirmation_token(guide_request)]
     elif name == "privacy confirmation":
         tokens = [
-            privacy_request_token(request_by_mail(contact.email, kind), contact.email)
+            privacy_request_token(request_by_mail(contact.email, kind))
             for kind in (DataRequest.Kind.ACCESS, DataRequest.Kind.ERASURE)
         ]
     else:
