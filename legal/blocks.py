@@ -3,6 +3,8 @@
 from django.utils.text import slugify
 from wagtail import blocks
 
+from .validators import validate_rich_text_links, validate_web_address
+
 
 class HeadingBlock(blocks.StructBlock):
     """A section heading with a stable anchor, so links like /privacy/#newsletter keep working."""
@@ -52,7 +54,9 @@ class TableOfContentsBlock(blocks.StructBlock):
 class ThirdPartyServicesBlock(blocks.StructBlock):
     """Renders the third-party services registry: one source of truth for every policy."""
 
-    intro = blocks.RichTextBlock(required=False, features=["bold", "italic", "link"])
+    intro = blocks.RichTextBlock(
+        required=False, features=["bold", "italic", "link"], validators=[validate_rich_text_links]
+    )
 
     class Meta:
         icon = "site"
@@ -70,7 +74,9 @@ class ThirdPartyServicesBlock(blocks.StructBlock):
 class CookieDeclarationBlock(blocks.StructBlock):
     """Renders every cookie group and cookie the consent manager controls."""
 
-    intro = blocks.RichTextBlock(required=False, features=["bold", "italic", "link"])
+    intro = blocks.RichTextBlock(
+        required=False, features=["bold", "italic", "link"], validators=[validate_rich_text_links]
+    )
 
     class Meta:
         icon = "clipboard-list"
@@ -130,7 +136,9 @@ class ContactRightsBlock(blocks.StructBlock):
         required=False, label="Data protection officer", help_text="Only if you have one."
     )
     authority_name = blocks.CharBlock(label="Supervisory authority")
-    authority_url = blocks.URLBlock(label="Supervisory authority website")
+    authority_url = blocks.URLBlock(
+        label="Supervisory authority website", validators=[validate_web_address]
+    )
 
     class Meta:
         icon = "user"
@@ -141,7 +149,8 @@ class ContactRightsBlock(blocks.StructBlock):
 class PolicyBodyBlock(blocks.StreamBlock):
     heading = HeadingBlock()
     paragraph = blocks.RichTextBlock(
-        features=["bold", "italic", "link", "document-link", "ol", "ul", "h3"]
+        features=["bold", "italic", "link", "document-link", "ol", "ul", "h3"],
+        validators=[validate_rich_text_links],
     )
     table_of_contents = TableOfContentsBlock()
     services = ThirdPartyServicesBlock()

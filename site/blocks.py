@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
 from wagtail import blocks
 
+from legal.validators import validate_rich_text_links, validate_web_address
 from newsletter.blocks import NewsletterSignupBlock
 
 
@@ -12,7 +13,7 @@ class LinkBlock(blocks.StructBlock):
 
     label = blocks.CharBlock(max_length=80)
     page = blocks.PageChooserBlock(required=False)
-    url = blocks.URLBlock(required=False, label="External URL")
+    url = blocks.URLBlock(required=False, label="External URL", validators=[validate_web_address])
 
     class Meta:
         icon = "link"
@@ -33,6 +34,7 @@ class ContentStreamBlock(blocks.StreamBlock):
 
     heading = blocks.CharBlock(form_classname="title", icon="title", max_length=120)
     paragraph = blocks.RichTextBlock(
-        features=["bold", "italic", "link", "document-link", "ol", "ul", "h3"]
+        features=["bold", "italic", "link", "document-link", "ol", "ul", "h3"],
+        validators=[validate_rich_text_links],
     )
     newsletter_signup = NewsletterSignupBlock()

@@ -9,6 +9,9 @@ import pytest
 import time_machine
 from wagtail.models import Page, Site
 
+# Chromium for tests/e2e/ and tests/security/: one Playwright for the whole session.
+from tests.browser import browser, page  # noqa: F401
+
 # pytest-django + Playwright: the sync Playwright API runs an event loop in the test thread,
 # which makes Django refuse ORM calls from it unless this is set (documented combination).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -10,14 +10,15 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.html import _json_script_escapes
 from django.utils.safestring import mark_safe
-from lxml.html.diff import htmldiff
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, re_path
 from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from ..blocks import PolicyBodyBlock
+from ..comparison import compare_snapshots
 from ..forms import ImpressumPageForm, LegalPageForm
+from ..sanitizing import clean_snapshot
 from ..versioning import LABEL_PATTERN
 from .versions import LegalKind, PolicyVersion
 
@@ -99,11 +100,13 @@ class LegalPage(RoutablePageMixin, Page):
     def current(self, request):
         if getattr(request, "is_preview", False):
             # Previews show the draft as it would be frozen, not the version in force.
-            return self.render_page(request, body=self.render_snapshot(), version=None)
+            return self.render_page(
+                request, body=clean_snapshot(self.render_snapshot()), version=None
+            )
         version = self.current_version()
         return self.render_page(
             request,
-            body=version.html if version else self.render_snapshot(),
+            body=version.display_html() if version else clean_snapshot(self.render_snapshot()),
             version=version,
             upcoming=self.upcoming_version(),
         )
@@ -162,8 +165,9 @@ class LegalPage(RoutablePageMixin, Page):
                 "page": self,
                 "old": old_version,
                 "new": new_version,
-                # Word-level <ins>/<del> markup over both frozen snapshots (lxml's htmldiff).
-                "diff": mark_safe(htmldiff(old_version.html, new_version.html)),  # noqa: S308
+                # Text and addresses of both snapshots, diffed word by word; the template
+                # escapes every word (lxml's htmldiff wrote changed hrefs out unescaped).
+                "diff": compare_snapshots(old_version.html, new_version.html),
             },
         )
 

@@ -11,6 +11,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.search import index
 
 from ..forms import ThirdPartyServiceForm
+from ..validators import validate_web_address
 
 
 class LegalBasis(models.TextChoices):
@@ -74,7 +75,9 @@ class ThirdPartyService(index.Indexed, ClusterableModel):
         max_length=20, choices=TransferSafeguard.choices, default=TransferSafeguard.NONE
     )
     retention = models.CharField(max_length=300)
-    privacy_policy_url = models.URLField("Provider's privacy policy", blank=True)
+    privacy_policy_url = models.URLField(
+        "Provider's privacy policy", blank=True, validators=[validate_web_address]
+    )
     sort_order = models.PositiveIntegerField(default=0)
     # Consent: which category the service belongs to and what the site runs for it.
     cookie_group = models.ForeignKey(

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from ..sanitizing import clean_snapshot
+
 
 class LegalKind(models.TextChoices):
     PRIVACY = "privacy", "Privacy policy"
@@ -64,6 +66,11 @@ class PolicyVersion(models.Model):
         if not self._state.adding:
             raise ValidationError("A published legal version is immutable.")
         super().save(*args, **kwargs)
+
+    def display_html(self):
+        """The body for a page: the stored HTML cleaned of anything the legal templates never
+        write. `html` and `sha256` stay as published, as evidence (legal/sanitizing.py)."""
+        return clean_snapshot(self.html)
 
     @property
     def is_effective(self) -> bool:

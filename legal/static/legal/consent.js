@@ -2,9 +2,11 @@
    everyone and returning visitors cost no request. Nothing optional loads before consent. */
 (function () {
   "use strict";
-  var d = document, w = window, nonce = (d.currentScript || {}).nonce;
-  var cfg = JSON.parse(d.getElementById("cc-config").textContent);
-  var dialog = d.getElementById("cc-dialog");
+  // Only what came with this script, never ids found anywhere: its parent has our nonce.
+  var d = document, w = window, me = d.currentScript || {}, nonce = me.nonce, root = me.parentNode;
+  if (!root || root.getAttribute("data-cc-nonce") !== nonce) return;
+  var cfg = JSON.parse(root.querySelector("#cc-config").textContent);
+  var dialog = root.querySelector("#cc-dialog");
   var gpc = navigator.globalPrivacyControl === true;
   var banner, opener, active = {};
   var $$ = function (el, sel) { return Array.prototype.slice.call(el.querySelectorAll(sel)); };
@@ -65,7 +67,7 @@
       f("init", id); f("track", "PageView");
     },
     custom: function (id, key) {
-      $$(d, 'template[data-cc-service="' + key + '"]').forEach(function (t) {
+      $$(root, 'template[data-cc-service="' + key + '"]').forEach(function (t) {
         var frag = t.content.cloneNode(true);
         $$(frag, "script").forEach(function (old) {
           var s = d.createElement("script");
@@ -167,8 +169,9 @@
   var state = readState();
   if (current(state)) apply(state);
   else if (cfg.categories.length) {
-    d.body.appendChild(d.getElementById("cc-banner-template").content.cloneNode(true));
-    banner = d.body.querySelector("body > .cc-banner");
+    var frag = root.querySelector("#cc-banner-template").content.cloneNode(true);
+    banner = frag.firstElementChild;
+    d.body.appendChild(frag);
     wire(banner.querySelector("form"));
     banner.querySelector("h2").focus();
   }
