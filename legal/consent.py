@@ -3,15 +3,17 @@
 Two cookies carry a decision. `consent_state` is signed (Django signing) and readable by the
 page's script, so returning visitors need no extra request and every page's HTML stays the
 same for everyone; django-cookie-consent's HttpOnly `cookie_consent` mirrors it per category
-for server-side use. The ledger (ConsentRecord) is the proof.
+for server-side use. The ledger (ConsentRecord) is the proof. In production both names carry
+the `__Host-` prefix (`cookie_name` says why).
 """
 
 import secrets
+import string
 import time
 from dataclasses import dataclass
 
 from cookie_consent.models import CookieGroup
-from cookie_consent.util import set_cookie_dict_to_response
+from cookie_consent.util import dict_to_cookie_str
 from django.conf import settings
 from django.core import signing
 from django.db.models import Max
@@ -29,6 +31,21 @@ from .models import (
 STATE_COOKIE = "consent_state"
 SIGNING_SALT = "legal.consent.state"
 DAY = 24 * 60 * 60
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(name: str) -> str:
+    """A consent cookie's name as browsers store it: `__Host-` in front wherever consent
+    cookies are Secure (COOKIE_CONSENT_SECURE, production). Browsers keep a `__Host-` cookie
+    only if it is Secure, comes from an HTTPS page and has Path=/ and no Domain (RFC 6265bis
+    §4.1.3.2), so no sibling subdomain can plant a choice in a visitor's browser; consent.js
+    reads only this name. They refuse the prefix without Secure, so plain-HTTP runs (dev,
+    tests) keep the bare name."""
+    return HOST_PREFIX + name if settings.COOKIE_CONSENT_SECURE else name
+
+
+def state_cookie_name() -> str:
+    return cookie_name(STATE_COOKIE)
 
 
 class ConsentError(ValueError):
@@ -117,7 +134,7 @@ def banner_config(request=None) -> dict:
         "services": service_entries,
         "revision": consent_revision(),
         "textHash": banner.text_hash(categories),
-        "cookie": STATE_COOKIE,
+        "cookie": state_cookie_name(),
     }
 
 
@@ -176,7 +193,7 @@ def parse_decision(data, *, gpc_header: bool, config: dict, language: str) -> De
 def read_state(request) -> dict | None:
     """The visitor's signed decision, or None when missing, tampered, truncated or expired:
     a cookie that does not verify is no decision, never an acceptance."""
-    raw = request.COOKIES.get(STATE_COOKIE)
+    raw = request.COOKIES.get(state_cookie_name())
     if not raw:
         return None
     try:
@@ -191,7 +208,10 @@ def read_state(request) -> dict | None:
 
 
 def new_consent_id() -> str:
-    return secrets.token_urlsafe(18)
+    """A letter, then 144 random bits, URL-safe. The letter keeps a leading "-" out, which
+    CSV exports quote as a would-be formula (legal/spreadsheets.py), so an id copied from an
+    export is the id."""
+    return secrets.choice(string.ascii_letters) + secrets.token_urlsafe(18)
 
 
 def record_decision(request, decision: Decision, config: dict) -> tuple[ConsentRecord, dict]:
@@ -224,25 +244,40 @@ def record_decision(request, decision: Decision, config: dict) -> tuple[ConsentR
 
 
 def write_state(response, state: dict, *, secure: bool) -> None:
+    """Both cookies host-only (no Domain) on Path=/, as the `__Host-` prefix requires."""
     max_age = state["e"] - state["t"]
     response.set_cookie(
-        STATE_COOKIE,
+        state_cookie_name(),
         signing.dumps(state, salt=SIGNING_SALT),
         max_age=max_age,
+        path="/",
         secure=secure,
         httponly=False,  # read by the banner script; the signature makes it tamper-evident
         samesite="Lax",
     )
-    # django-cookie-consent's own HttpOnly cookie, per category: version or "-1".
+    # django-cookie-consent's own HttpOnly cookie, per category: version or "-1". Written
+    # here rather than by its set_cookie_dict_to_response, which knows no prefix; nothing
+    # in this project reads it through the package's request helpers.
     groups = {group.varname: group for group in CookieGroup.objects.filter(is_required=False)}
-    set_cookie_dict_to_response(
-        response,
-        {
-            key: (groups[key].get_version() or "1") if accepted else "-1"
-            for key, accepted in state["g"].items()
-            if key in groups
-        },
+    choices = {
+        key: (groups[key].get_version() or "1") if accepted else "-1"
+        for key, accepted in state["g"].items()
+        if key in groups
+    }
+    response.set_cookie(
+        cookie_name(settings.COOKIE_CONSENT_NAME),
+        dict_to_cookie_str(choices),
+        max_age=settings.COOKIE_CONSENT_MAX_AGE,
+        path="/",
+        secure=settings.COOKIE_CONSENT_SECURE,
+        httponly=settings.COOKIE_CONSENT_HTTPONLY,
+        samesite=settings.COOKIE_CONSENT_SAMESITE,
     )
+    if settings.COOKIE_CONSENT_SECURE:
+        # The bare names of releases before the prefix are read no more (README, "What
+        # consent.js trusts"): expired with this decision instead of lingering for a year.
+        for old_name in (STATE_COOKIE, settings.COOKIE_CONSENT_NAME):
+            response.set_cookie(old_name, "", max_age=0, path="/", secure=True, samesite="Lax")
 
 
 def sync_service_cookies(service: ThirdPartyService) -> None:

@@ -16,6 +16,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import admin_views
 from .models import ConsentRecord, PolicyVersion, ThirdPartyService
+from .spreadsheets import FormulaSafeIndexView
 
 
 class ThirdPartyServiceViewSet(SnippetViewSet):
@@ -110,6 +111,7 @@ class ConsentRecordViewSet(ModelViewSet):
         "language",
     ]
     export_filename = "consent-records"
+    index_view_class = FormulaSafeIndexView  # CSV cells never start a formula
     search_fields = ["consent_id"]
     search_backend_name = None  # plain database lookup: find one consent id exactly
     inspect_view_enabled = True

@@ -15,6 +15,8 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from legal.validators import validate_rich_text_links
+
 from .blocks import ContentStreamBlock, LinkBlock
 
 
@@ -33,7 +35,11 @@ class HomePage(Page):
         related_name="+",
     )
     about_heading = models.CharField(max_length=120, blank=True)
-    about_body = RichTextField(blank=True, features=["bold", "italic", "link", "ol", "ul"])
+    about_body = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link", "ol", "ul"],
+        validators=[validate_rich_text_links],
+    )
     links = StreamField([("link", LinkBlock())], blank=True)
 
     content_panels = [
@@ -77,8 +83,12 @@ class ContactPage(AbstractEmailForm):
     """A contact form built in the admin with Wagtail's form builder; submissions are stored
     and, when a recipient address is given, mailed to it."""
 
-    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
-    thank_you_text = RichTextField(blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(
+        blank=True, features=["bold", "italic", "link"], validators=[validate_rich_text_links]
+    )
+    thank_you_text = RichTextField(
+        blank=True, features=["bold", "italic", "link"], validators=[validate_rich_text_links]
+    )
 
     content_panels = [
         *AbstractEmailForm.content_panels,
@@ -97,6 +107,13 @@ class ContactPage(AbstractEmailForm):
 
     class Meta:
         verbose_name = "contact page"
+
+    def get_submissions_list_view_class(self):
+        """Visitors write the submissions: exported as text, never as spreadsheet formulas.
+        Imported here because Wagtail's admin views need every model loaded first."""
+        from legal.spreadsheets import FormulaSafeSubmissionsListView
+
+        return FormulaSafeSubmissionsListView
 
 
 @register_setting(icon="site")

@@ -9,9 +9,10 @@ runs in the browser, the sign-up and consent forms post without CSRF tokens, leg
 checks Origin instead), so one copy serves everyone, and the `Vary: Cookie` that the session
 adds when the userbar asks who is logged in is no reason for a copy per cookie. A URL with
 a query string (?utm_source=...) is rendered every time: one entry per page, and nobody can
-fill the cache with made-up URLs. Editors (session cookie), the admin, previews, POSTs and
-every endpoint outside the page tree (newsletter, lead-magnet and consent views) are never
-served from it nor stored in it.
+fill the cache with made-up URLs. The key is scheme, host name and path, without the Host
+header's port (`canonical_host`), so made-up ports cannot fill it either. Editors (session
+cookie), the admin, previews, POSTs and every endpoint outside the page tree (newsletter,
+lead-magnet and consent views) are never served from it nor stored in it.
 
 A hit is one cache round trip (`get_many` of the entry and the content generation, one MGET
 on Redis) and a `bytes.replace` of the CSP nonce: no database, session or template.
@@ -42,6 +43,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.http.request import split_domain_port
 from django.utils import timezone
 from django.utils.cache import cc_delim_re, get_max_age
 from django.utils.connection import ConnectionProxy
@@ -111,9 +113,34 @@ def page_key(request) -> str | None:
         return None
     if request.path_info.startswith(SKIPPED_PREFIXES):
         return None
-    url = f"{request.scheme}://{request.get_host()}{request.path}"
+    host = canonical_host(request)
+    if host is None:
+        return None
+    url = f"{request.scheme}://{host}{request.path}"
     # Hashed: paths may hold characters that cache keys must not.
     return ENTRY_PREFIX + hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()
+
+
+def canonical_host(request) -> str | None:
+    """The host a page is rendered for: the host name, lower-cased and without the Host
+    header's port, which anyone may vary and no page depends on (Wagtail picks the site by
+    host name, and by the server's port only between sites that share one; links use each
+    site's configured address). That server port stays in the key when PAGE_CACHE_SITE_PORTS
+    lists it. None, so never cached, for a name that only a pattern in ALLOWED_HOSTS
+    (".example.com", "*") lets in: made-up names could fill the cache as ports did."""
+    hostname, _port = split_domain_port(request.get_host())
+    if hostname not in exact_allowed_hosts():
+        return None
+    port = request.get_port()
+    return f"{hostname}:{port}" if port in settings.PAGE_CACHE_SITE_PORTS else hostname
+
+
+def exact_allowed_hosts() -> frozenset[str]:
+    return frozenset(
+        host.lower().removesuffix(".")
+        for host in settings.ALLOWED_HOSTS
+        if host != "*" and not host.startswith(".")
+    )
 
 
 def serve_hit(request, entry, now: float) -> HttpResponse:

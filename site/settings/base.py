@@ -13,6 +13,7 @@ import dj_email_url
 from csp.constants import NONCE, NONE, SELF, STRICT_DYNAMIC, UNSAFE_INLINE
 
 from legal.csp import RECAPTCHA, SERVICE_TYPE_HOSTS, merge_hosts
+from website.headers import add_static_security_headers
 
 # The repository root (the folder holding manage.py); `site/` is imported as `website`.
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -94,6 +95,9 @@ MIDDLEWARE = [
     "django_permissions_policy.PermissionsPolicyMiddleware",
     # Serves collected static files from gunicorn itself, compressed and far-future cached.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: private, no-store on every personal response: an editor's pages (userbar,
+    # previews, admin) and any that sets a cookie; anonymous public pages stay cacheable.
+    "website.headers.PrivateResponseMiddleware",
     "csp.middleware.CSPMiddleware",
     # Answers anonymous page GETs from the cache before sessions, auth or a template run
     # (website.page_cache); inside CSP, so each cached copy gets its own nonce and header.
@@ -162,7 +166,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared cache (rate limits, Mailchimp connection slots, the page cache) across gunicorn
-# processes and machines when set; local memory, per process, otherwise.
+# processes and machines when set; local memory, per process, otherwise (but the page cache
+# and the limits in files, shared by the processes of this machine).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     redis_cache = {
@@ -170,7 +175,7 @@ if REDIS_URL:
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "site"),
     }
-    CACHES = {"default": redis_cache, "pages": redis_cache}
+    CACHES = {"default": redis_cache, "pages": redis_cache, "limits": redis_cache}
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -180,6 +185,14 @@ else:
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "page-cache"),
             "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+        # Rate limits and the mails-per-address limit: a counter in each worker's memory
+        # would multiply every limit by the number of workers. Files that count atomically
+        # and keep their window (website.limits_cache says why Django's own do not).
+        "limits": {
+            "BACKEND": "website.limits_cache.LimitsFileCache",
+            "LOCATION": str(VAR_DIR / "limits"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         },
     }
 
@@ -197,6 +210,13 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 # 60), shared caches such as a CDN PAGE_CACHE_CDN_SECONDS (default 300).
 PAGE_CACHE_BROWSER_SECONDS = int(os.environ.get("PAGE_CACHE_BROWSER_SECONDS", "60"))
 PAGE_CACHE_CDN_SECONDS = int(os.environ.get("PAGE_CACHE_CDN_SECONDS", "300"))
+# Cached pages are keyed on scheme, host name and path: the Host header's port is left out,
+# so made-up ports cannot fill the cache, and so are host names that only a pattern in
+# ALLOWED_HOSTS (".example.com", "*") admits: those are rendered every time. Wagtail picks
+# the site by host name; only sites sharing a host name are told apart by the server's port
+# (Site.port, the port in Site.root_url). Such ports go here, comma-separated (e.g.
+# "8000,8001"), and are kept in the key; unset by default.
+PAGE_CACHE_SITE_PORTS = env_list("PAGE_CACHE_SITE_PORTS", "")
 # Cloudflare in front of the site: with an API token (permission Zone > Cache Purge) and the
 # zone ID, a publish purges the page's URLs and any other content change purges every live
 # page (wagtail.contrib.frontend_cache's backends, run by the task worker once the change
@@ -249,6 +269,9 @@ AXES_LOCKOUT_TEMPLATE = "admin_lockout.html"
 # GDPR Art. 5(1)(c): only failed attempts are kept (until their cool-off ends), no log of
 # every successful sign-in with address and browser.
 AXES_DISABLE_ACCESS_LOG = True
+# The client's address as the rate limits see it (TRUSTED_PROXY_COUNT, TRUSTED_PROXIES below);
+# without it django-axes would ask django-ipware, which trusts client-written headers.
+AXES_CLIENT_IP_CALLABLE = "legal.http.client_address"
 
 # --- Internationalisation -------------------------------------------------------------------
 
@@ -270,6 +293,8 @@ STORAGES = {
     # Cache-Control, so browsers and CDNs never ask again.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Static files carry nosniff and the Referrer-Policy below themselves, wherever WhiteNoise sits.
+WHITENOISE_ADD_HEADERS_FUNCTION = add_static_security_headers
 # Several web machines share uploads through S3-compatible storage (AWS S3, Cloudflare R2,
 # MinIO, …) when a bucket is named; credentials come from AWS_ACCESS_KEY_ID and
 # AWS_SECRET_ACCESS_KEY (read by boto3 itself). Objects stay private: documents are served
@@ -347,6 +372,9 @@ NEWSLETTER_MIN_FILL_SECONDS = int(os.environ.get("NEWSLETTER_MIN_FILL_SECONDS", 
 LEADMAGNET_DOWNLOAD_DAYS = int(os.environ.get("LEADMAGNET_DOWNLOAD_DAYS", "7"))
 # Sign-up posts per client address and window (seconds); more get a friendly 429 page.
 NEWSLETTER_RATE_LIMIT = (int(os.environ.get("NEWSLETTER_RATE_LIMIT", "10")), 600)
+# Mails to one mailbox per window (seconds), whoever asks: sign-up confirmations, their
+# resends and privacy-request links together (newsletter/mail_limits.py); default 3 an hour.
+NEWSLETTER_MAILS_PER_ADDRESS = (int(os.environ.get("NEWSLETTER_MAILS_PER_ADDRESS", "3")), 3600)
 # Retention, applied by `manage.py apply_retention` (daily from cron), in days. Sign-ups never
 # confirmed are deleted after NEWSLETTER_UNCONFIRMED_DAYS (default 30).
 NEWSLETTER_UNCONFIRMED_DAYS = int(os.environ.get("NEWSLETTER_UNCONFIRMED_DAYS", "30"))
@@ -380,6 +408,9 @@ CONSENT_RATE_LIMIT = (int(os.environ.get("CONSENT_RATE_LIMIT", "20")), 600)
 # django-cookie-consent: its HttpOnly per-category cookie, secure like the session cookie; its
 # own log is replaced by legal.ConsentRecord.
 COOKIE_CONSENT_MAX_AGE = CONSENT_ACCEPT_DAYS * 24 * 60 * 60
+# Secure also names both consent cookies __Host-consent_state and __Host-cookie_consent (no
+# Domain, Path=/), which no sibling subdomain can plant (legal.consent.cookie_name); off in
+# dev and test, which serve plain HTTP, where browsers refuse the prefix.
 COOKIE_CONSENT_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 COOKIE_CONSENT_LOG_ENABLED = False
 
@@ -422,6 +453,17 @@ X_FRAME_OPTIONS = "DENY"
 # RFC 9116 Contact of /.well-known/security.txt, a mailto: or https: URI; unset means mailto:
 # the address of DEFAULT_FROM_EMAIL.
 SECURITY_CONTACT = os.environ.get("SECURITY_CONTACT", "")
+# Who the client is (legal.http.client_address, for every rate limit, the admin lockout and
+# the confirmation proof). TRUSTED_PROXY_COUNT: how many entries the proxies in front of
+# gunicorn append to X-Forwarded-For, one per proxy as a rule; 1 behind the load balancer of
+# docs/deploy.md, 2 behind a CDN and that balancer. 0 (the default): clients connect
+# directly and X-Forwarded-For is ignored, since anyone can write it. TRUSTED_PROXIES:
+# comma-separated addresses or networks of the proxy that connects to gunicorn (e.g.
+# "10.0.0.0/8"); when set, X-Forwarded-For is read only on connections from them. Unset: any
+# connection's is read, so gunicorn must be reachable through the proxies only (bound to a
+# private network or a Unix socket).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
 # Browser features no page here uses, switched off for the site and every frame in it
 # (django-permissions-policy); browsing-topics/interest-cohort opt out of Google's ad topics.

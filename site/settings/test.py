@@ -35,8 +35,10 @@ STATIC_ROOT = Path(tempfile.mkdtemp(prefix="test-static-"))
 WHITENOISE_USE_FINDERS = True
 LOGGING["root"]["level"] = "WARNING"
 
-# Both caches in memory; the gunicorn tests in tests/site/test_page_cache.py use real ones.
+# Every cache in memory; the gunicorn tests in tests/site/test_page_cache.py and the
+# two-process test in tests/security/test_limits.py use real ones.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+    "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"},
 }

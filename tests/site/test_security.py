@@ -198,13 +198,13 @@ def test_production_cookies_are_secure_httponly_and_samesite(
     cookies = {
         "csrftoken": login.cookies["csrftoken"],
         "sessionid": signed_in.cookies["sessionid"],
-        "cookie_consent": consent.cookies["cookie_consent"],
+        "__Host-cookie_consent": consent.cookies["__Host-cookie_consent"],
     }
     for name, cookie in cookies.items():
         assert cookie["secure"] and cookie["httponly"], name
         assert cookie["samesite"] == "Lax", name
     # The state cookie is read by consent.js by design: Secure and SameSite, not HttpOnly.
-    state = next(c for n, c in consent.cookies.items() if n not in cookies)
+    state = consent.cookies["__Host-consent_state"]
     assert state["secure"] and state["samesite"] == "Lax" and not state["httponly"]
 
 

@@ -30,6 +30,7 @@ from wagtail.models import (
 from wagtail.rich_text import RichText
 
 from leadmagnets.models import LeadMagnetPage
+from legal.consent import STATE_COOKIE, cookie_name
 from legal.models import ImpressumPage, LegalKind, PolicyPage, ServiceCookie, ThirdPartyService
 from newsletter.models import NewsletterSettings, NewsletterTopic
 from website.demo import legal_texts
@@ -117,8 +118,17 @@ COOKIE_GROUPS = [
         "is_required": True,
         "cookies": [
             ("csrftoken", "", "Protects forms against cross-site request forgery. 1 year."),
-            ("consent_state", "", "Remembers your cookie choice (signed). Up to 12 months."),
-            ("cookie_consent", "", "Remembers your choice per category. Up to 12 months."),
+            # Named as browsers will store them: `__Host-…` where consent cookies are Secure.
+            (
+                cookie_name(STATE_COOKIE),
+                "",
+                "Remembers your cookie choice (signed). Up to 12 months.",
+            ),
+            (
+                cookie_name(settings.COOKIE_CONSENT_NAME),
+                "",
+                "Remembers your choice per category. Up to 12 months.",
+            ),
             ("sessionid", "", "Keeps editors signed in to the admin. 2 weeks."),
         ],
     },
