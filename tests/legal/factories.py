@@ -1,5 +1,7 @@
 import factory
 import wagtail_factories
+from cookie_consent.models import CookieGroup
+from wagtail.test.utils.form_data import querydict_from_html
 
 from legal.models import ImpressumPage, LegalKind, PolicyPage, ThirdPartyService
 
@@ -68,3 +70,25 @@ class ThirdPartyServiceFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = ThirdPartyService
+
+
+def service_form(client, url, **changes):
+    """The third-party service form at `url` as the admin renders it, filled in as a
+    valid new service, with `changes` on top."""
+    html = client.get(url).content.decode()
+    data = querydict_from_html(html, form_id="w-editor-form")
+    data.update(
+        {
+            "name": "Chat widget",
+            "provider": "Chat Ltd, Dublin, Ireland",
+            "purpose": "Live chat.",
+            "data_categories": "IP address",
+            "legal_basis": "a",
+            "location": "EU",
+            "retention": "30 days",
+            "cookie_group": str(CookieGroup.objects.get(varname="statistics").pk),
+        }
+    )
+    for name, value in changes.items():
+        data[name] = value
+    return data

@@ -5,10 +5,9 @@ import re
 import pytest
 from cookie_consent.models import CookieGroup
 from django.contrib.auth.models import Group, Permission
-from wagtail.test.utils.form_data import querydict_from_html
 
 from legal.models import ServiceType, ThirdPartyService
-from tests.legal.factories import ThirdPartyServiceFactory
+from tests.legal.factories import ThirdPartyServiceFactory, service_form
 
 pytestmark = pytest.mark.django_db
 ADD_URL = "/admin/snippets/legal/thirdpartyservice/add/"
@@ -27,26 +26,6 @@ def services_editor(client, django_user_model, demo_site):
     editor.groups.add(group)
     client.force_login(editor)
     return client
-
-
-def service_form(client, url, **changes):
-    html = client.get(url).content.decode()
-    data = querydict_from_html(html, form_id="w-editor-form")
-    data.update(
-        {
-            "name": "Chat widget",
-            "provider": "Chat Ltd, Dublin, Ireland",
-            "purpose": "Live chat.",
-            "data_categories": "IP address",
-            "legal_basis": "a",
-            "location": "EU",
-            "retention": "30 days",
-            "cookie_group": str(CookieGroup.objects.get(varname="statistics").pk),
-        }
-    )
-    for name, value in changes.items():
-        data[name] = value
-    return data
 
 
 def test_choosing_custom_script_without_the_permission_is_a_form_error(services_editor):

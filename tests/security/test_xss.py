@@ -17,7 +17,6 @@ import datetime
 import re
 
 import pytest
-from cookie_consent.models import CookieGroup
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.html import escape
@@ -41,7 +40,7 @@ from legal.validators import (
 )
 from legal.versioning import fingerprint
 from tests.e2e.test_consent import Visitor, site_url  # noqa: F401 (site_url is a fixture)
-from tests.legal.factories import PolicyPageFactory, ThirdPartyServiceFactory
+from tests.legal.factories import PolicyPageFactory, ThirdPartyServiceFactory, service_form
 from tests.legal.test_versions import publish
 from tests.site.factories import StandardPageFactory
 from website.blocks import ContentStreamBlock, LinkBlock
@@ -162,20 +161,7 @@ def field_errors(html: str, contentpath: str) -> str:
 @pytest.mark.django_db
 def test_service_privacy_policy_url_with_markup_is_refused_next_to_the_field(editor):
     url = "/admin/snippets/legal/thirdpartyservice/add/"
-    data = querydict_from_html(editor.get(url).content.decode(), form_id="w-editor-form")
-    data.update(
-        {
-            "name": "Chat widget",
-            "provider": "Chat Ltd, Dublin, Ireland",
-            "purpose": "Live chat.",
-            "data_categories": "IP address",
-            "legal_basis": "a",
-            "location": "EU",
-            "retention": "30 days",
-            "cookie_group": str(CookieGroup.objects.get(varname="statistics").pk),
-            "privacy_policy_url": payload("service-admin"),
-        }
-    )
+    data = service_form(editor, url, privacy_policy_url=payload("service-admin"))
     versions_before = PolicyVersion.objects.count()
     response = editor.post(url, data)
     assert response.status_code == 200
