@@ -69,6 +69,11 @@ class LeadMagnetPage(Page):
         FieldPanel("mailchimp_tags"),
     ]
 
+    # Under the home page only: the slug names the Mailchimp tag (leadmagnet:<slug>), and slugs
+    # are unique among siblings only. A model label, not an import of `website`.
+    parent_page_types = ["website.HomePage"]
+    subpage_types = []
+
     class Meta:
         verbose_name = "lead-magnet page"
 

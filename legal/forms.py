@@ -1,5 +1,6 @@
-"""Admin forms: legal pages (propose the next version, validate before publishing) and the
-third-party services registry (custom scripts need their own permission)."""
+"""Admin forms: legal pages (propose the next version, validate before publishing, one live
+policy per kind) and the third-party services registry (custom scripts need their own
+permission)."""
 
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
@@ -57,6 +58,48 @@ class LegalPageForm(WagtailAdminPageForm):
                 "Describe what changed: a material change is announced to visitors.",
             )
         return cleaned
+
+
+class PolicyPageForm(LegalPageForm):
+    """At most one live policy of each kind per site and locale. Consent records store "the"
+    privacy policy version in force (`PolicyVersion.objects.in_force`), which takes the newest
+    of a kind: a second live page would silently stand in for the first.
+
+    Drafts save freely, so a successor can be prepared while the current page is live.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_deferred_validation or "kind" not in self.fields:
+            return cleaned
+        kind = cleaned.get("kind")
+        live = self.live_policy_of_kind(kind) if kind else None
+        if live is not None:
+            label = dict(self._meta.model._meta.get_field("kind").flatchoices)[kind]
+            url = live.get_url()
+            where = f" ({url})" if url else ""
+            self.add_error(
+                "kind",
+                f"A live {label.lower()} page already exists: “{live.title}”{where}. Edit that "
+                "page, or unpublish it first.",
+            )
+        return cleaned
+
+    def live_policy_of_kind(self, kind):
+        """The other live policy page of `kind` on this page's site, in its locale, if any."""
+        pages = self._meta.model.objects.live().filter(kind=kind)
+        if self.instance.pk:
+            pages = pages.exclude(pk=self.instance.pk)
+        parent = self.parent_page
+        locale_id = self.instance.locale_id or getattr(parent, "locale_id", None)
+        if locale_id:
+            pages = pages.filter(locale_id=locale_id)
+        site = parent.get_site() if parent is not None else None
+        if site is not None:
+            # With several locales, each language has its own copy of the site's root page.
+            root = site.root_page.get_translation_or_none(locale_id) if locale_id else None
+            pages = pages.descendant_of(root or site.root_page, inclusive=True)
+        return pages.order_by("path").first()
 
 
 class ImpressumPageForm(LegalPageForm):

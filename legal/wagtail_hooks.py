@@ -1,5 +1,9 @@
-"""Admin integration: the services and cookie registry, the consent ledger and its report,
-and guards for legal pages."""
+"""Admin integration: the "Legal & privacy" menu (legal pages, the services and cookie
+registry, the consent ledger), the consent report, and guards for legal pages.
+
+Other apps add their screens to "Legal & privacy" by returning a `MenuItem` (order above 500)
+from the `register_legal_menu_item` hook, Wagtail's `submenu_hook`: legal imports none of them.
+"""
 
 from cookie_consent.models import Cookie, CookieGroup
 from django.contrib import messages
@@ -8,15 +12,52 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.pages.listing import IndexView as PageIndexView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.permissions import register_permission_policy
+from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views
-from .models import ConsentRecord, PolicyVersion, ThirdPartyService
+from .models import ConsentRecord, LegalKind, LegalPage, PolicyVersion, ThirdPartyService
 from .spreadsheets import FormulaSafeIndexView
+
+LEGAL_MENU_HOOK = "register_legal_menu_item"
+KIND_LABELS = dict(LegalKind.choices)
+
+
+class LegalPagesMenuItem(MenuItem):
+    def is_shown(self, request):
+        # The listing's own test: any permission on some page.
+        policy = policy_registry.get_by_type(LegalPage)
+        return policy.user_has_any_permission(request.user, PageIndexView.any_permission_required)
+
+
+class LegalPageListingViewSet(PageListingViewSet):
+    """Every policy and impressum page of every site, with its kind and status: the shortcut
+    from the menu. New legal pages are added under the home page in the page explorer, where
+    the page-type rules apply, so this listing has no "Add" button."""
+
+    model = LegalPage
+    name = "legal-pages"
+    icon = "doc-full"
+    menu_label = "Legal pages"
+    menu_order = 100
+    menu_item_class = LegalPagesMenuItem
+    columns = [
+        *(column for column in PageIndexView.base_columns if column.name != "type"),
+        Column("kind", label="Kind", accessor=lambda page: KIND_LABELS.get(page.legal_kind, "")),
+    ]
+
+    def get_index_view_kwargs(self, **kwargs):
+        return super().get_index_view_kwargs(add_url_name=None, **kwargs)
+
+    def get_urlpatterns(self):
+        # Its "choose a parent" step would offer nothing: LegalPage itself is not creatable.
+        return [url for url in super().get_urlpatterns() if url.name != "choose_parent"]
 
 
 class ThirdPartyServiceViewSet(SnippetViewSet):
@@ -24,13 +65,9 @@ class ThirdPartyServiceViewSet(SnippetViewSet):
     icon = "site"
     menu_label = "Third-party services"
     menu_name = "third-party-services"
-    add_to_admin_menu = True
-    menu_order = 300
+    menu_order = 200
     list_display = ["name", "provider", "get_legal_basis_display", "location"]
     search_fields = ["name", "provider"]
-
-
-register_snippet(ThirdPartyServiceViewSet)
 
 
 class CookieGroupViewSet(SnippetViewSet):
@@ -41,8 +78,7 @@ class CookieGroupViewSet(SnippetViewSet):
     icon = "tag"
     menu_label = "Cookie categories"
     menu_name = "cookie-categories"
-    add_to_admin_menu = True
-    menu_order = 301
+    menu_order = 300
     list_display = ["name", "varname", "is_required", "ordering"]
     panels = [
         FieldPanel("name"),
@@ -53,9 +89,6 @@ class CookieGroupViewSet(SnippetViewSet):
     ]
 
 
-register_snippet(CookieGroupViewSet)
-
-
 class CookieViewSet(SnippetViewSet):
     """django-cookie-consent's cookie rows. The site's own necessary cookies are declared
     here; a service's cookies are declared on the service and mirrored here."""
@@ -64,8 +97,7 @@ class CookieViewSet(SnippetViewSet):
     icon = "tag"
     menu_label = "Cookies"
     menu_name = "cookies"
-    add_to_admin_menu = True
-    menu_order = 303
+    menu_order = 400
     list_display = ["name", "cookiegroup", "domain", "description"]
     list_filter = ["cookiegroup"]
     panels = [
@@ -75,9 +107,6 @@ class CookieViewSet(SnippetViewSet):
         FieldPanel("path"),
         FieldPanel("description"),
     ]
-
-
-register_snippet(CookieViewSet)
 
 
 class ReadOnlyPolicy(ModelPermissionPolicy):
@@ -95,8 +124,7 @@ class ConsentRecordViewSet(ModelViewSet):
     icon = "clipboard-list"
     menu_label = "Consent records"
     name = "consent-records"
-    add_to_admin_menu = True
-    menu_order = 302
+    menu_order = 500
     list_display = ["consent_id", "created_at", "method", "accepted_groups", "gpc"]
     list_filter = ["method", "gpc", "created_at"]
     list_export = [
@@ -121,12 +149,29 @@ class ConsentRecordViewSet(ModelViewSet):
 register_permission_policy(ConsentRecord, ReadOnlyPolicy(ConsentRecord))
 
 
-consent_record_viewset = ConsentRecordViewSet()
+class LegalAndPrivacyGroup(SnippetViewSetGroup):
+    """One menu for what a data-protection review needs. Its URLs stay those of each viewset
+    (/admin/snippets/legal/thirdpartyservice/, /admin/consent-records/, ...).
+
+    A snippet group, so its snippets count as having a menu item and Wagtail's own "Snippets"
+    item stays hidden; the page listing and the consent ledger are viewsets that ride along.
+    """
+
+    menu_label = "Legal & privacy"
+    menu_name = "legal-and-privacy"
+    menu_icon = "lock"
+    menu_order = 200  # right after Pages
+    items = (
+        LegalPageListingViewSet,
+        ThirdPartyServiceViewSet,
+        CookieGroupViewSet,
+        CookieViewSet,
+        ConsentRecordViewSet,
+    )
+    submenu_hook = LEGAL_MENU_HOOK
 
 
-@hooks.register("register_admin_viewset")
-def register_consent_records():
-    return consent_record_viewset
+register_snippet(LegalAndPrivacyGroup)
 
 
 @hooks.register("register_admin_urls")

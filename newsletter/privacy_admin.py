@@ -10,7 +10,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
-from wagtail.admin.menu import MenuItem
 
 from .admin_views import require_permission
 from .models import DataRequest
@@ -30,11 +29,6 @@ from .privacy import (
 # posted without the confirmation step having been shown, and not long after it.
 CONFIRM_SALT = "newsletter.admin-erase.v1"
 CONFIRM_SECONDS = 15 * 60
-
-
-class PrivacyMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("newsletter.view_contact")
 
 
 class DataRequestForm(forms.Form):

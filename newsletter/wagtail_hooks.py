@@ -1,13 +1,24 @@
-"""Admin integration: the Mailchimp sync screen."""
+"""Admin integration: the "Newsletter" menu (contacts and their Mailchimp sync, topics, the
+footer sign-up setting) and the privacy requests screen, listed under "Legal & privacy"."""
 
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.contrib.settings.registry import SettingMenuItem
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views, privacy_admin
-from .models import NewsletterTopic
+from .models import NewsletterSettings, NewsletterTopic
+
+NEWSLETTER_MENU_HOOK = "register_newsletter_menu_item"
+
+
+class ContactsMenuItem(MenuItem):
+    """Both screens about people (sync state, privacy requests) need to view contacts."""
+
+    def is_shown(self, request):
+        return request.user.has_perm("newsletter.view_contact")
 
 
 @hooks.register("register_admin_urls")
@@ -18,25 +29,50 @@ def newsletter_admin_urls():
     ]
 
 
-@hooks.register("register_admin_menu_item")
-def newsletter_menu_item():
-    return MenuItem("Newsletter contacts", reverse("newsletter_sync"), icon_name="mail", order=310)
-
-
 class NewsletterTopicViewSet(SnippetViewSet):
     """The topics people choose in the preference centre; an interest id makes a topic a
     Mailchimp interest (group), otherwise it is synced as the tag topic:<slug>."""
 
     model = NewsletterTopic
     icon = "tag"
-    menu_label = "Newsletter topics"
+    menu_label = "Topics"
     menu_name = "newsletter-topics"
-    add_to_admin_menu = True
-    menu_order = 311
+    menu_order = 200
     list_display = ["name", "slug", "mailchimp_interest_id", "sort_order"]
 
 
-register_snippet(NewsletterTopicViewSet)
+class NewsletterGroup(SnippetViewSetGroup):
+    """Topics are a snippet viewset; the contacts screen and the site setting are plain menu
+    items, added through this group's `submenu_hook` below."""
+
+    menu_label = "Newsletter"
+    menu_name = "newsletter"
+    menu_icon = "mail"
+    menu_order = 210  # after "Legal & privacy"
+    items = (NewsletterTopicViewSet,)
+    submenu_hook = NEWSLETTER_MENU_HOOK
+
+
+register_snippet(NewsletterGroup)
+
+
+@hooks.register(NEWSLETTER_MENU_HOOK)
+def contacts_menu_item():
+    return ContactsMenuItem(
+        "Contacts",
+        reverse("newsletter_sync"),
+        name="newsletter-contacts",
+        icon_name="group",
+        order=100,
+    )
+
+
+@hooks.register(NEWSLETTER_MENU_HOOK)
+def settings_menu_item():
+    # The same setting stays under Settings too, where Wagtail lists every setting.
+    item = SettingMenuItem(NewsletterSettings, icon="cog", name="newsletter-settings", order=300)
+    item.label = "Settings"
+    return item
 
 
 @hooks.register("register_admin_urls")
@@ -52,8 +88,14 @@ def privacy_admin_urls():
     ]
 
 
-@hooks.register("register_admin_menu_item")
+# Data-subject requests belong with the rest of data protection: legal's "Legal & privacy"
+# menu collects items from this hook (Wagtail's submenu_hook), so legal never imports newsletter.
+@hooks.register("register_legal_menu_item")
 def privacy_menu_item():
-    return privacy_admin.PrivacyMenuItem(
-        "Privacy requests", reverse("newsletter_privacy"), icon_name="lock", order=312
+    return ContactsMenuItem(
+        "Privacy requests",
+        reverse("newsletter_privacy"),
+        name="privacy-requests",
+        icon_name="user",
+        order=600,
     )

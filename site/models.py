@@ -56,8 +56,17 @@ class HomePage(Page):
         FieldPanel("links"),
     ]
 
+    # The site tree (README, load_initial_data): one home page as the site's root, every other
+    # page type under it.
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "StandardPage",
+        "ContactPage",
+        "legal.PolicyPage",
+        "legal.ImpressumPage",
+        "leadmagnets.LeadMagnetPage",
+    ]
 
     class Meta:
         verbose_name = "home page"
@@ -70,6 +79,10 @@ class StandardPage(Page):
     body = StreamField(ContentStreamBlock(), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+
+    # Sections may nest (/about/studio/); legal, contact and lead-magnet pages stay top level.
+    parent_page_types = ["HomePage", "StandardPage"]
+    subpage_types = ["StandardPage"]
 
     class Meta:
         verbose_name = "standard page"
@@ -104,6 +117,10 @@ class ContactPage(AbstractEmailForm):
             heading="E-mail notification (optional)",
         ),
     ]
+
+    parent_page_types = ["HomePage"]
+    subpage_types = []
+    max_count_per_parent = 1  # one contact form per home page (per site and locale)
 
     class Meta:
         verbose_name = "contact page"

@@ -17,7 +17,7 @@ from wagtail.models import Page
 
 from ..blocks import PolicyBodyBlock
 from ..comparison import compare_snapshots
-from ..forms import ImpressumPageForm, LegalPageForm
+from ..forms import ImpressumPageForm, LegalPageForm, PolicyPageForm
 from ..sanitizing import clean_snapshot
 from ..versioning import LABEL_PATTERN
 from .versions import LegalKind, PolicyVersion
@@ -64,6 +64,10 @@ class LegalPage(RoutablePageMixin, Page):
     ]
 
     is_creatable = False  # only its concrete page types are
+    # Directly under the site's home page (/privacy/, /impressum/); the archive is routes, not
+    # child pages. A model label, not an import: legal still imports nothing from `website`.
+    parent_page_types = ["website.HomePage"]
+    subpage_types = []
     template = "legal/legal_page.html"
     snapshot_template = ""  # set by each concrete page type
     legal_kind = ""
@@ -202,6 +206,7 @@ class PolicyPage(LegalPage):
     ]
     template = "legal/legal_page.html"
     snapshot_template = "legal/includes/policy_body.html"
+    base_form_class = PolicyPageForm  # one live page per kind, site and locale
 
     class Meta:
         verbose_name = "policy page"
@@ -379,6 +384,7 @@ class ImpressumPage(LegalPage):
     snapshot_template = "legal/includes/impressum_body.html"
     legal_kind = LegalKind.IMPRESSUM
     base_form_class = ImpressumPageForm
+    max_count_per_parent = 1  # one provider per site (and per locale's home page)
 
     class Meta:
         verbose_name = "impressum"

@@ -15,7 +15,7 @@ from wagtail.test.utils.form_data import (
 
 from legal.models import ImpressumPage, PolicyPage, PolicyVersion
 from tests.legal.factories import ImpressumPageFactory, PolicyPageFactory
-from tests.legal.test_versions import publish
+from tests.legal.publishing import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -202,12 +202,10 @@ def test_published_impressum_renders_fields_and_schema_org(client, home_page):
 
 
 def test_an_ancestor_of_a_legal_page_cannot_be_deleted_either(editor_client, home_page):
-    from tests.site.factories import StandardPageFactory
-
-    section = StandardPageFactory(parent=home_page, slug="legal")
-    page = PolicyPageFactory(parent=section, slug="privacy")
+    # Legal pages live directly under the home page (page-type rules): it is their ancestor.
+    page = PolicyPageFactory(parent=home_page, slug="privacy")
     publish(page)
-    editor_client.post(f"/admin/pages/{section.pk}/delete/")
+    editor_client.post(f"/admin/pages/{home_page.pk}/delete/")
     assert PolicyPage.objects.filter(pk=page.pk).exists()
 
 
