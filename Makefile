@@ -10,7 +10,7 @@ export DEBIAN_FRONTEND := noninteractive
 # Root installs apt packages directly; everyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint bench install install-test browser bench-tools clean
+.PHONY: run test test-fast lint bench install install-test browser bench-tools clean
 
 ## run: install, migrate, load the demo once, print the login, serve on 127.0.0.1:8000 with the worker
 run: install
@@ -23,6 +23,11 @@ run: install
 ## test: install everything the suite needs (Chromium included), then run all of it
 test: install-test browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## test-fast: the everyday loop, under a minute: no browser, no server processes (-m), two
+## workers (-n 2), the migrated SQLite test database kept between runs (--reuse-migrated-db)
+test-fast: install-test
+	$(PY) -m pytest -m "not browser and not slow" -n 2 --reuse-migrated-db $(PYTEST_ARGS)
 
 ## lint: ruff over the whole tree
 lint: install-test

@@ -1,16 +1,26 @@
-"""Fixtures shared by the whole suite, and the `--clock-offset-days` option."""
+"""Fixtures shared by the whole suite, the demo content loaded once for the tests that read it,
+the migrated SQLite database kept for --reuse-migrated-db, the `postgres` marker's skip
+elsewhere, and the `--clock-offset-days` option."""
 
 import datetime
-import io
 import os
 import time
 
 import pytest
 import time_machine
+from django.db import connection
 from wagtail.models import Page, Site
 
 # Chromium for tests/e2e/ and tests/security/: one Playwright for the whole session.
-from tests.browser import browser, page  # noqa: F401
+from tests.browser import browser, csp_watch, page, site_url  # noqa: F401
+from tests.demo_content import (
+    DemoLayer,
+    ensure_wagtail_tree,
+    load_demo,
+    reads_demo_in_layer,
+    rolls_back,
+)
+from tests.migrated_database import MigratedDatabase
 
 # pytest-django + Playwright: the sync Playwright API runs an event loop in the test thread,
 # which makes Django refuse ORM calls from it unless this is set (documented combination).
@@ -34,6 +44,13 @@ def pytest_addoption(parser):
         "travel themselves still do (nested travel). Subprocesses, Chromium and the "
         "database's own NOW() keep the real clock.",
     )
+    parser.addoption(
+        "--reuse-migrated-db",
+        action="store_true",
+        help="SQLite: instead of migrating the in-memory test database, restore the copy an "
+        "earlier run with the same migrations saved under var/test-db/ (tests/"
+        "migrated_database.py); --create-db migrates and saves it again.",
+    )
 
 
 def pytest_configure(config):
@@ -56,14 +73,30 @@ def pytest_unconfigure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    if not config.getoption("clock_offset_days"):
-        return
-    # Cookies, lifetimes and dates set at the moved time mean nothing to a browser on the real
-    # one: these tests would fail for a reason that is not theirs.
-    skip = pytest.mark.skip(reason="--clock-offset-days: Chromium keeps the real clock")
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(skip)
+    # After pytest-django's own order (rolled-back tests, then transactional ones, then those
+    # without a database): the rolled-back tests that read the demo last among theirs, so
+    # DEMO_LAYER loads it once for all of them.
+    def order(item) -> int:
+        if not rolls_back(item):
+            return 2
+        return 1 if reads_demo_in_layer(item) else 0
+
+    items.sort(key=order)
+
+    if connection.vendor != "postgresql":
+        for item in items:
+            marker = item.get_closest_marker("postgres")
+            if marker:
+                reason = marker.kwargs.get("reason", "needs PostgreSQL")
+                item.add_marker(pytest.mark.skip(reason=f"{reason}; CI runs this there."))
+
+    if config.getoption("clock_offset_days"):
+        # Cookies, lifetimes and dates set at the moved time mean nothing to a browser on the
+        # real one: these tests would fail for a reason that is not theirs.
+        skip = pytest.mark.skip(reason="--clock-offset-days: Chromium keeps the real clock")
+        for item in items:
+            if item.get_closest_marker("browser"):
+                item.add_marker(skip)
 
 
 def pytest_report_header(config):
@@ -96,21 +129,6 @@ def empty_cache():
         cache.clear()
 
 
-def ensure_wagtail_tree():
-    """The rows Wagtail's migrations create (locale, root page, root collection).
-
-    A transactional test (live server, real concurrency) empties every table when it ends,
-    and those rows do not come back by themselves; this puts them back when missing.
-    """
-    from wagtail.models import Collection, Locale
-
-    Locale.objects.get_or_create(language_code="en")
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root", live=True))
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-
-
 @pytest.fixture
 def home_page(db):
     """A live home page as the default site's root, like a fresh install after the demo."""
@@ -124,11 +142,42 @@ def home_page(db):
     return home
 
 
+# --- The test database: migrated once for --reuse-migrated-db, the demo loaded once --------
+
+MIGRATED_DB = MigratedDatabase()
+DEMO_LAYER = DemoLayer()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, django_db_createdb, request):
+    MIGRATED_DB.prepare(
+        reuse=request.config.getoption("reuse_migrated_db"),
+        recreate=django_db_createdb,
+        clock_moved=bool(request.config.getoption("clock_offset_days")),
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, restored from or saved as the migrated copy
+    (tests/migrated_database.py), then the one the demo layer opens transactions on; the
+    layer is rolled back before the database goes."""
+    MIGRATED_DB.finish(django_db_blocker)
+    DEMO_LAYER.database_ready(django_db_blocker)
+    yield
+    DEMO_LAYER.database_gone()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before the test's fixtures (its own transaction), after the previous test's rollback.
+    DEMO_LAYER.prepare(item)
+
+
 @pytest.fixture
 def demo_site(db):
-    """The full demo content, loaded the way `make run` loads it."""
-    from django.core.management import call_command
-
-    ensure_wagtail_tree()
-    call_command("load_initial_data", stdout=io.StringIO())
+    """The full demo content, loaded the way `make run` loads it: from the demo layer in a
+    test that rolls back (tests/demo_content.py), loaded for this test alone otherwise."""
+    if not DEMO_LAYER.holds_demo():
+        load_demo()
     return Site.objects.get(is_default_site=True)

@@ -1,5 +1,7 @@
-"""The consent manager in Chromium: nothing optional before consent, choices apply, withdrawal
-cleans up, GPC is honoured, the banner is fair and accessible.
+"""The consent manager in Chromium: nothing leaves the site and nothing optional is stored
+before a choice or after "Reject all", choices apply, withdrawal cleans up, GPC is honoured,
+the banner is fair and accessible, and every flow runs under the enforced CSP without the
+browser refusing anything. What the CSP lets through once tags run is tests/e2e/test_csp.py.
 
 Requests to other origins are intercepted: they are recorded, and the tracking scripts are
 answered with small stand-ins that set the cookies the real ones would, so the tests can see
@@ -8,84 +10,17 @@ what a visitor's browser would have sent and stored.
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from cookie_consent.models import CookieGroup
 
 from legal.models import ConsentRecord
+from tests.browser import Visitor, settle
+from tests.legal.factories import ThirdPartyServiceFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PAGES = ["/", "/privacy/", "/contact/"]
+# Home, a policy page and the pages with a form.
+PAGES = ["/", "/privacy/", "/contact/", "/starter-guide/"]
 OPTIONAL_COOKIES = ("_ga", "_fbp", "_gcl_au")
-STAND_INS = {
-    "googletagmanager.com/gtag/js": "document.cookie='_ga=GA1.1.42; path=/';"
-    "document.cookie='_ga_DEMO12345=GS1.1.42; path=/';",
-    "googletagmanager.com/gtm.js": "document.cookie='_gcl_au=1.1.42; path=/';",
-    "connect.facebook.net": "document.cookie='_fbp=fb.1.42; path=/';",
-}
-
-
-class Visitor:
-    """A fresh browser context pointed at the live server, recording foreign requests."""
-
-    def __init__(self, browser, base_url, gpc=False):
-        headers = {"Sec-GPC": "1"} if gpc else {}
-        self.context = browser.new_context(base_url=base_url, extra_http_headers=headers)
-        if gpc:
-            self.context.add_init_script(
-                "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl',"
-                " {get: () => true});"
-            )
-        self.base_url = base_url
-        self.foreign = []
-        self.own = []
-        self.context.route("**/*", self.handle)
-        self.page = self.context.new_page()
-
-    def handle(self, route):
-        url = route.request.url
-        if url.startswith(self.base_url):
-            self.own.append(url)
-            route.continue_()
-            return
-        self.foreign.append(url)
-        body = next((js for marker, js in STAND_INS.items() if marker in url), "")
-        route.fulfill(status=200, content_type="application/javascript", body=body)
-
-    def open(self, path):
-        self.page.goto(path)
-        self.page.wait_for_load_state("networkidle")
-
-    def banner_button(self, name):
-        return self.page.locator(".cc-banner").get_by_role("button", name=name, exact=True)
-
-    def accept_all(self):
-        self.banner_button("Accept all").click()
-        self.page.locator(".cc-banner").wait_for(state="detached")
-        self.page.wait_for_load_state("networkidle")
-
-    def wait_for_dialog_to_close(self):
-        # A function, not an expression string: Playwright evals strings in the page, which
-        # the CSP (no 'unsafe-eval') refuses.
-        self.page.wait_for_function("() => !document.getElementById('cc-dialog').open")
-        self.page.wait_for_load_state("networkidle")
-
-    def cookie_names(self):
-        return {cookie["name"] for cookie in self.context.cookies()}
-
-    def local_storage_keys(self):
-        return self.page.evaluate("Object.keys(localStorage)")
-
-    def loaded(self, marker):
-        return any(marker in url for url in self.foreign)
-
-    def close(self):
-        self.context.close()
-
-
-@pytest.fixture
-def site_url(live_server, demo_site):
-    demo_site.hostname, demo_site.port = "localhost", live_server.thread.port
-    demo_site.save()
-    return live_server.url
 
 
 @pytest.fixture
@@ -100,9 +35,13 @@ def visitor(browser, site_url, csp_watch):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_nothing_leaves_the_site_before_a_choice(visitor, path):
+def test_nothing_leaves_the_site_before_a_choice(visitor, google_ads, path):
+    """With every kind of tag set up (the demo's three and Google Ads), a first visit sends
+    nothing elsewhere, stores nothing optional and breaks no rule of the CSP."""
     visitor.open(path)
+    settle(visitor.page)
     assert visitor.page.locator(".cc-banner").is_visible()
+    assert visitor.csp.violations == []
     assert visitor.foreign == []
     assert not visitor.cookie_names() & set(OPTIONAL_COOKIES)
     assert visitor.local_storage_keys() == []
@@ -122,12 +61,14 @@ def test_nothing_leaves_the_site_before_a_choice(visitor, path):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_reject_all_keeps_everything_off_and_is_remembered(visitor, path):
+def test_reject_all_keeps_everything_off_and_is_remembered(visitor, google_ads, path):
     visitor.open(path)
     visitor.banner_button("Reject all").click()
     visitor.page.locator(".cc-banner").wait_for(state="detached")
     visitor.open(path)
+    settle(visitor.page)
     assert visitor.page.locator(".cc-banner").count() == 0
+    assert visitor.csp.violations == []
     assert visitor.foreign == []
     assert not visitor.cookie_names() & set(OPTIONAL_COOKIES)
     assert visitor.local_storage_keys() == []
@@ -249,13 +190,9 @@ def test_banner_and_dialog_pass_axe_and_work_with_the_keyboard(visitor):
     assert visitor.page.evaluate("document.activeElement.textContent.trim()") == "Settings"
 
 
-def test_custom_script_runs_only_after_consent_and_its_storage_goes_on_withdrawal(
-    browser, site_url
+def test_custom_script_runs_only_after_consent_under_the_nonce_and_its_storage_goes_on_withdrawal(
+    visitor,
 ):
-    from cookie_consent.models import CookieGroup
-
-    from tests.legal.factories import ThirdPartyServiceFactory
-
     ThirdPartyServiceFactory(
         name="Heatmaps",
         cookie_group=CookieGroup.objects.get(varname="statistics"),
@@ -264,22 +201,21 @@ def test_custom_script_runs_only_after_consent_and_its_storage_goes_on_withdrawa
         "document.body.dataset.heatmaps = 'on';</script>",
         local_storage_keys="hm_*",
     )
-    visitor = Visitor(browser, site_url)
-    try:
-        visitor.open("/")
-        assert visitor.local_storage_keys() == []
-        assert visitor.page.evaluate("document.body.dataset.heatmaps") is None
-        visitor.accept_all()
-        assert visitor.page.evaluate("document.body.dataset.heatmaps") == "on"
-        assert visitor.local_storage_keys() == ["hm_session"]
+    visitor.open("/")
+    assert visitor.local_storage_keys() == []
+    assert visitor.page.evaluate("document.body.dataset.heatmaps") is None
+    visitor.accept_all()
+    settle(visitor.page)
+    # The editor's inline script runs: the CSP lets it through under the page's nonce.
+    assert visitor.page.evaluate("document.body.dataset.heatmaps") == "on"
+    assert visitor.csp.violations == []
+    assert visitor.local_storage_keys() == ["hm_session"]
 
-        visitor.page.locator("footer").get_by_role("link", name="Cookie settings").click()
-        dialog = visitor.page.get_by_role("dialog", name="Cookie settings")
-        dialog.get_by_label("Statistics").uncheck()
-        with visitor.page.expect_navigation():
-            dialog.get_by_role("button", name="Save choices").click()
-        visitor.page.wait_for_load_state("networkidle")
-        assert visitor.local_storage_keys() == []
-        assert visitor.page.evaluate("document.body.dataset.heatmaps") is None
-    finally:
-        visitor.close()
+    visitor.page.locator("footer").get_by_role("link", name="Cookie settings").click()
+    dialog = visitor.page.get_by_role("dialog", name="Cookie settings")
+    dialog.get_by_label("Statistics").uncheck()
+    with visitor.page.expect_navigation():
+        dialog.get_by_role("button", name="Save choices").click()
+    visitor.page.wait_for_load_state("networkidle")
+    assert visitor.local_storage_keys() == []
+    assert visitor.page.evaluate("document.body.dataset.heatmaps") is None

@@ -1,6 +1,7 @@
-"""The enforced Content-Security-Policy in Chromium: no page type has a violation before a
-choice, after "Accept all" or after "Reject all", and the tracking code consent.js activates
-reaches every host its service type needs.
+"""The enforced Content-Security-Policy in Chromium once tracking runs: after "Accept all" no
+page type has a violation, and the tracking code consent.js activates reaches every host its
+service type needs. Before a choice and after "Reject all" (nothing loads, nothing is refused)
+and an editor's inline script under the nonce: tests/e2e/test_consent.py.
 
 Outside requests are answered by the test (nothing reaches Google or Meta). The stand-ins
 behave like the real tags on the wire: they send beacons, pixels and frames to the hosts the
@@ -8,15 +9,13 @@ real ones use, so a host missing from the policy shows up as a refused request.
 """
 
 import pytest
-from cookie_consent.models import CookieGroup
 from django.utils import timezone
 
 from legal.models import PolicyPage
 from newsletter.models import SignupRequest
 from newsletter.signup import confirmation_token
-from tests.e2e.test_consent import Visitor, site_url  # noqa: F401 (site_url is a fixture)
-from tests.legal.factories import ThirdPartyServiceFactory
-from tests.legal.test_versions import publish
+from tests.browser import Visitor, settle
+from tests.legal.publishing import publish
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,44 +82,18 @@ class TaggedVisitor(Visitor):
 
 
 @pytest.fixture
-def google_ads(site_url):  # noqa: F811 (the fixture imported above)
-    """The demo has Analytics, Tag Manager and the Meta Pixel; Google Ads completes the set."""
-    return ThirdPartyServiceFactory(
-        name="Google Ads",
-        cookie_group=CookieGroup.objects.get(varname="marketing"),
-        service_type="google_ads",
-        tracking_id="AW-123456789",
-    )
-
-
-@pytest.fixture
-def tagged(browser, site_url, google_ads, csp_watch):  # noqa: F811
+def tagged(browser, site_url, google_ads, csp_watch):
     visitor = TaggedVisitor(browser, site_url)
     visitor.csp = csp_watch(visitor.context)
     yield visitor
     visitor.close()
 
 
-def settle(visitor):
-    """Lets the last violation reports reach Python (they arrive with the next round trip)."""
-    visitor.page.wait_for_load_state("networkidle")
-    visitor.page.evaluate("new Promise(resolve => setTimeout(resolve, 100))")
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_no_violation_before_a_choice(tagged, path):
-    tagged.open(path)
-    settle(tagged)
-    assert tagged.page.locator(".cc-banner").is_visible()
-    assert tagged.csp.violations == []
-    assert tagged.foreign == []
-
-
 @pytest.mark.parametrize("path", PAGES)
 def test_accept_all_loads_every_tag_and_its_traffic_without_a_violation(tagged, path):
     tagged.open(path)
     tagged.accept_all()
-    settle(tagged)
+    settle(tagged.page)
     for marker in ("gtag/js?id=G-DEMO12345", "gtag/js?id=AW-123456789", "gtm.js", "fbevents.js"):
         assert tagged.loaded(marker), marker
     for requests in TRAFFIC.values():
@@ -129,18 +102,7 @@ def test_accept_all_loads_every_tag_and_its_traffic_without_a_violation(tagged, 
     assert tagged.csp.violations == []
     # A returning visitor's page runs the same tags at load time, as clean.
     tagged.open(path)
-    settle(tagged)
-    assert tagged.csp.violations == []
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_reject_all_loads_nothing_and_has_no_violation(tagged, path):
-    tagged.open(path)
-    tagged.banner_button("Reject all").click()
-    tagged.page.locator(".cc-banner").wait_for(state="detached")
-    tagged.open(path)
-    settle(tagged)
-    assert tagged.foreign == []
+    settle(tagged.page)
     assert tagged.csp.violations == []
 
 
@@ -168,27 +130,8 @@ def test_every_page_type_runs_its_tags_without_a_violation(tagged):
         "/no-such-page/",
     ]:
         tagged.open(path)
-        settle(tagged)
+        settle(tagged.page)
         assert tagged.csp.violations == [], path
-
-
-def test_a_custom_inline_script_runs_under_the_nonce(browser, site_url, csp_watch):  # noqa: F811
-    ThirdPartyServiceFactory(
-        name="Heatmaps",
-        cookie_group=CookieGroup.objects.get(varname="statistics"),
-        service_type="custom",
-        custom_code="<script>document.body.dataset.heatmaps = 'on';</script>",
-    )
-    visitor = TaggedVisitor(browser, site_url)
-    visitor.csp = csp_watch(visitor.context)
-    try:
-        visitor.open("/")
-        visitor.accept_all()
-        settle(visitor)
-        assert visitor.page.evaluate("document.body.dataset.heatmaps") == "on"
-        assert visitor.csp.violations == []
-    finally:
-        visitor.close()
 
 
 def test_the_watch_sees_what_the_policy_refuses(tagged):
@@ -199,7 +142,7 @@ def test_the_watch_sees_what_the_policy_refuses(tagged):
         """() => document.body.insertAdjacentHTML("beforeend",
             "<img src='https://evil.example/p.gif'><p style='color: red'>styled</p>")"""
     )
-    settle(tagged)
+    settle(tagged.page)
     directives = {v.get("directive") for v in tagged.csp.violations}
     blocked = {v.get("blocked") for v in tagged.csp.violations}
     assert "https://evil.example/p.gif" in blocked

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import decide
+from tests.browser import decide
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -14,7 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from leadmagnets.models import LeadMagnetPage
 from newsletter.models import Contact, SignupConsent
-from tests.e2e.conftest import decide
+from tests.browser import decide
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

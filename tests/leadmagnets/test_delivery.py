@@ -2,36 +2,22 @@
 
 import datetime
 import re
-import time
 
 import pytest
 import time_machine
-from django.core import mail, signing
+from django.core import mail
 
 from leadmagnets.models import DownloadGrant, LeadMagnetPage
-from newsletter.forms import STARTED_SALT
 from newsletter.models import Contact, SignupConsent
 from tests.fake_mailchimp import FakeMailchimp
+from tests.leadmagnets.visitor import request_guide
 
 pytestmark = pytest.mark.django_db
-ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
 
 
 @pytest.fixture
 def guide(demo_site):
     return LeadMagnetPage.objects.get(slug="starter-guide")
-
-
-def request_guide(client, guide, **overrides):
-    data = {
-        "email": "reader@example.org",
-        "first_name": "Rea",
-        "consent": "on",
-        "website": "",
-        "started": signing.dumps(int(time.time()) - 30, salt=STARTED_SALT),
-    }
-    data.update(overrides)
-    return client.post(f"/lead-magnets/{guide.pk}/request/", data, **ORIGIN)
 
 
 def links(message, kind):

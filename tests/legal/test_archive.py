@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 
 from legal.models import PolicyPage
 from tests.legal.factories import PolicyPageFactory
-from tests.legal.test_versions import publish
+from tests.legal.publishing import publish
 
 pytestmark = pytest.mark.django_db
 

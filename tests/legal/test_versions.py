@@ -17,17 +17,9 @@ from wagtail.models import Revision
 from legal.models import PolicyPage, PolicyVersion
 from legal.versioning import label_is_after, next_label, record_version
 from tests.legal.factories import PolicyPageFactory, ThirdPartyServiceFactory
+from tests.legal.publishing import publish
 
 pytestmark = pytest.mark.django_db
-
-
-def publish(page, **changes):
-    """Edit `page` like an editor would and publish it; returns the new PolicyVersion."""
-    page = PolicyPage.objects.get(pk=page.pk)
-    for field, value in changes.items():
-        setattr(page, field, value)
-    page.save_revision().publish()
-    return PolicyVersion.objects.filter(page_id=page.pk).order_by("-pk").first()
 
 
 @pytest.fixture
@@ -187,10 +179,9 @@ def test_record_version_twice_never_reuses_a_label(policy):
     assert (first.version_label, second.version_label) == ("1.1", "1.2")
 
 
+@pytest.mark.postgres(reason="Concurrent writers need PostgreSQL's row locks")
 @pytest.mark.django_db(transaction=True)
 def test_two_editors_publishing_at_once_get_two_labels(home_page):
-    if connection.vendor == "sqlite":
-        pytest.skip("Concurrent writers need PostgreSQL's row locks; CI runs this there.")
     page = PolicyPageFactory(parent=home_page, slug="privacy")
     barrier = threading.Barrier(2)
     errors = []

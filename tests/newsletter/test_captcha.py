@@ -13,7 +13,7 @@ from django_recaptcha.client import RecaptchaResponse
 
 from newsletter.forms import STARTED_SALT
 from newsletter.models import Contact
-from tests.newsletter.test_signup import form_data
+from tests.newsletter.visitor import form_data
 
 pytestmark = pytest.mark.django_db
 ORIGIN = {"HTTP_ORIGIN": "http://testserver"}

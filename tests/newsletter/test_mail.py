@@ -16,9 +16,8 @@ from leadmagnets.models import DownloadGrant, LeadMagnetPage
 from newsletter.mail import plausible_name
 from newsletter.models import Contact, SignupRequest
 from newsletter.tasks import send_confirmation
-from tests.leadmagnets.test_delivery import request_guide
-from tests.newsletter.test_privacy import ask
-from tests.newsletter.test_signup import post
+from tests.leadmagnets.visitor import request_guide
+from tests.newsletter.visitor import ask, post
 
 pytestmark = pytest.mark.django_db
 

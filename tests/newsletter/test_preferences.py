@@ -21,8 +21,8 @@ from newsletter.preferences import (
     topic_text,
 )
 from newsletter.unsubscribe import unsubscribe_token
-from tests.leadmagnets.test_delivery import request_guide
-from tests.newsletter.test_signup import confirm_link, post
+from tests.leadmagnets.visitor import request_guide
+from tests.newsletter.visitor import confirm_link, post
 
 pytestmark = pytest.mark.django_db
 INTEREST = "a1b2c3d4e5"
@@ -333,4 +333,6 @@ def test_demo_topics_are_loaded_once_and_editable_as_snippets(demo_site, admin_c
     assert NewsletterTopic.objects.count() == 3
     listing = admin_client.get("/admin/snippets/newsletter/newslettertopic/")
     assert listing.status_code == 200 and "Studio notes" in listing.content.decode()
-    assert "Newsletter topics" in admin_client.get("/admin/").content.decode()
+    # Newsletter → Topics in the sidebar links to that listing.
+    dashboard = admin_client.get("/admin/").content.decode()
+    assert '"Topics"' in dashboard and "/admin/snippets/newsletter/newslettertopic/" in dashboard

@@ -32,16 +32,12 @@ from newsletter.models import (
 from newsletter.privacy import export_personal_data
 from newsletter.tasks import erase_member
 from tests.fake_mailchimp import subscriber_hash
-from tests.newsletter.test_signup import ORIGIN, confirm_link, post
+from tests.newsletter.visitor import ORIGIN, ask, confirm_link, local, post
 
 pytestmark = pytest.mark.django_db
 
 EMAIL = "Ada.Lovelace@Example.org"
 NOTHING = "Nothing held about this address."
-
-
-def local(url: str) -> str:
-    return url.replace("http://127.0.0.1:8000", "")
 
 
 @pytest.fixture
@@ -380,11 +376,6 @@ def test_editors_need_the_contact_permissions(member, django_user_model):
 
 
 # --- The public privacy-request form -----------------------------------------------------------
-
-
-def ask(client, email=EMAIL, kind="access", **extra):
-    data = {"email": email, "kind": kind, "website": ""} | extra
-    return client.post("/newsletter/privacy-request/", data, **ORIGIN)
 
 
 def request_link(message) -> str:

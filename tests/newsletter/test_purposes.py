@@ -13,9 +13,8 @@ from django.utils import timezone
 from leadmagnets.models import DownloadGrant, LeadMagnetPage
 from newsletter import mailchimp
 from newsletter.models import Contact, SignupConsent, SignupRequest, SyncJob
-from tests.leadmagnets.test_delivery import request_guide
-from tests.newsletter.test_signup import confirm_link, post
-from tests.newsletter.test_unsubscribe import local, unsubscribe_link
+from tests.leadmagnets.visitor import request_guide
+from tests.newsletter.visitor import confirm_link, local, post, unsubscribe_link
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from newsletter.models import Contact, SignupConsent, SyncJob
 from tests.fake_mailchimp import subscriber_hash
-from tests.newsletter.test_unsubscribe import unsubscribe_link
-from tests.newsletter.test_webhooks import subscribe
+from tests.newsletter.visitor import subscribe, unsubscribe_link
 
 pytestmark = pytest.mark.django_db
 

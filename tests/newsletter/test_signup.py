@@ -13,32 +13,9 @@ from newsletter.forms import STARTED_SALT
 from newsletter.models import Contact, SignupConsent, SignupRequest, SyncAttempt, SyncJob
 from newsletter.signup import confirmation_token
 from newsletter.tasks import sync_contact
+from tests.newsletter.visitor import ORIGIN, confirm_link, form_data, post
 
 pytestmark = pytest.mark.django_db
-ORIGIN = {"HTTP_ORIGIN": "http://testserver"}
-
-
-def form_data(signup_form, **overrides):
-    page, block = signup_form
-    data = {
-        "page": page.pk,
-        "block": block.id,
-        "email": "Ada.Lovelace@Example.org",
-        "first_name": "Ada",
-        "consent": "on",
-        "website": "",
-        "started": signing.dumps(int(time.time()) - 30, salt=STARTED_SALT),
-    }
-    data.update(overrides)
-    return data
-
-
-def post(client, signup_form, django_capture_on_commit_callbacks=None, **overrides):
-    return client.post("/newsletter/signup/", form_data(signup_form, **overrides), **ORIGIN)
-
-
-def confirm_link(message) -> str:
-    return re.search(r"http://\S+/newsletter/confirm/\S+/", message.body).group(0)
 
 
 def test_sign_up_stores_the_request_first_and_answers_at_once(

@@ -11,13 +11,9 @@ from django.test import Client
 from newsletter.models import Contact, SignupConsent, SyncJob
 from newsletter.unsubscribe import SALT, read_unsubscribe_token, unsubscribe, unsubscribe_token
 from tests.html import without_per_response_values
-from tests.newsletter.test_signup import confirm_link, post
+from tests.newsletter.visitor import confirm_link, local, post, unsubscribe_link
 
 pytestmark = pytest.mark.django_db
-
-
-def local(url: str) -> str:
-    return url.replace("http://127.0.0.1:8000", "")
 
 
 @pytest.fixture
@@ -29,10 +25,6 @@ def member(client, signup_form, fake_mailchimp, django_capture_on_commit_callbac
     contact = Contact.objects.get()
     assert fake_mailchimp.member("list1", contact.email)["status"] == "subscribed"
     return contact
-
-
-def unsubscribe_link(message) -> str:
-    return local(message.extra_headers["List-Unsubscribe"].strip("<>"))
 
 
 def test_every_mail_carries_an_unsubscribe_link_header(member):

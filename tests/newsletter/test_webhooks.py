@@ -22,8 +22,7 @@ from newsletter.models import (
     WebhookEvent,
 )
 from tests.fake_mailchimp import subscriber_hash
-from tests.newsletter.test_signup import confirm_link, post
-from tests.newsletter.test_unsubscribe import local, unsubscribe_link
+from tests.newsletter.visitor import post, subscribe, unsubscribe_link
 
 pytestmark = pytest.mark.django_db
 SECRET = "webhook-secret-for-tests-0123456789"
@@ -37,15 +36,6 @@ def webhook_secret(settings):
 
 def webhook_path(secret: str = SECRET) -> str:
     return f"/newsletter/webhooks/mailchimp/{secret}/"
-
-
-def subscribe(client, signup_form, capture, email="ada@example.org", first_name="Ada"):
-    """Sign up and confirm through the site: a subscribed member here and in the fake."""
-    with capture(execute=True):
-        post(client, signup_form, email=email, first_name=first_name)
-    with capture(execute=True):
-        client.post(local(confirm_link(mail.outbox[-1])))
-    return Contact.objects.get(email_key=email.lower())
 
 
 def deliver(payload, capture, secret: str = SECRET):

@@ -14,14 +14,16 @@ from newsletter.models import Contact, SyncAttempt, SyncJob
 from newsletter.tasks import sync_contact
 from tests.fake_mailchimp import subscriber_hash
 
+pytestmark = [
+    pytest.mark.postgres(reason="Several workers need PostgreSQL's SKIP LOCKED"),
+    pytest.mark.slow,
+]
 ROOT = Path(__file__).resolve().parents[2]
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_sync_one_job_twice(fake_mailchimp, clock_offset_days):
-    if connection.vendor != "postgresql":
-        pytest.skip("Several workers need PostgreSQL's SKIP LOCKED; CI runs this there.")
     if clock_offset_days:
         pytest.skip(
             "--clock-offset-days: the db_worker processes keep the real clock, so jobs created "

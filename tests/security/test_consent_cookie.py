@@ -23,7 +23,7 @@ from wagtail.models import Site
 
 from legal.consent import SIGNING_SALT, read_state
 from legal.models import ConsentRecord
-from tests.e2e.test_consent import Visitor
+from tests.browser import Visitor
 
 PRODUCTION = {"HTTP_ORIGIN": "https://testserver", "HTTP_ACCEPT": "application/json"}
 STATE = "__Host-consent_state"

@@ -20,7 +20,7 @@ from legal.http import client_address
 from newsletter.forms import STARTED_SALT
 from newsletter.models import Contact, DataRequest, SignupRequest
 from newsletter.views import BLOCK_TYPE
-from tests.newsletter.test_signup import confirm_link, form_data
+from tests.newsletter.visitor import confirm_link, form_data
 from website.checks import trusted_proxy_errors
 from website.limits_cache import LimitsFileCache
 from website.models import StandardPage
@@ -235,6 +235,7 @@ print(sum(not over_rate_limit(request, "two-workers", 30, 600) for _ in range(40
 """
 
 
+@pytest.mark.slow
 def test_two_processes_without_redis_share_one_counter(tmp_path):
     """Two gunicorn workers of one machine with the production settings and no REDIS_URL:
     together they let exactly the limit through, counting at the same moment. Before:

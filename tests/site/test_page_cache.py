@@ -499,6 +499,7 @@ OLD_FOOTER = "Drawn and written in Leipzig."
 NEW_FOOTER = "Changed by another process."
 
 
+@pytest.mark.slow
 @needs_redis
 def test_with_redis_a_change_in_another_process_reaches_both_gunicorn_workers(site_env, tmp_path):
     prefix = f"test-two-workers-{uuid.uuid4().hex}"
@@ -518,6 +519,7 @@ def test_with_redis_a_change_in_another_process_reaches_both_gunicorn_workers(si
         delete_keys(prefix)
 
 
+@pytest.mark.slow
 def test_without_redis_both_gunicorn_workers_share_the_file_page_cache(site_env, tmp_path):
     """The single-machine default: the page cache lives in files under VAR_DIR, so a change
     made in another process reaches both workers at once, no Redis needed."""

@@ -345,6 +345,8 @@ def assert_nothing_half_stored(before, after, status, target_name, known):
         assert set(choices["services"]) <= known["services"]
 
 
+# Hypothesis sends each form many hostile requests: the slowest tests outside a browser.
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [*DEMO_FORMS, *TOKEN_ROUTES])
 def test_no_public_form_answers_with_a_server_error_or_stores_half_a_record(
     name, demo_site, settings

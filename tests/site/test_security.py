@@ -16,8 +16,8 @@ from legal.csp import SERVICE_TYPE_HOSTS, merge_hosts
 from legal.models import PolicyPage, ServiceType
 from newsletter.models import SignupRequest
 from newsletter.signup import confirmation_token
-from tests.legal.test_versions import publish
-from tests.site.test_settings import load_settings
+from tests.legal.publishing import publish
+from tests.site.fresh_settings import load_settings
 
 pytestmark = pytest.mark.django_db
 
