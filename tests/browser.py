@@ -89,8 +89,11 @@ class Visitor:
             route.continue_()
             return
         self.foreign.append(url)
-        body = next((js for marker, js in STAND_INS.items() if marker in url), "")
-        route.fulfill(status=200, content_type="application/javascript", body=body)
+        route.fulfill(status=200, content_type="application/javascript", body=self.stand_in(url))
+
+    def stand_in(self, url) -> str:
+        """The script an outside request gets instead of the real one."""
+        return next((js for marker, js in STAND_INS.items() if marker in url), "")
 
     def open(self, path):
         self.page.goto(path)
