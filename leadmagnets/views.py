@@ -47,8 +47,8 @@ def request_resource(request, page_id):
         phone=data.get("phone", ""),
         consents=consents,
         tags=tags,
-        source_page=page,
-        source_url=page.url or "",
+        page=page,
+        page_url=page.url or "",
         language=get_language() or "",
         cookie_consent_id=cookie_consent_id(request),
     )

@@ -19,13 +19,21 @@ from django_tasks import task
 from legal.http import TransactionOpenError
 
 from . import mailchimp
-from .models import Contact, SignupConsent, Suppression, SyncJob, WebhookEvent, normalise_email
-from .signup import enqueue_sync, text_hash
+from .models import (
+    ConsentChannel,
+    ConsentEvent,
+    Contact,
+    Suppression,
+    SyncJob,
+    WebhookEvent,
+    normalise_email,
+)
+from .signup import enqueue_sync
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_SOURCE = "mailchimp-webhook"
-RECONCILE_SOURCE = "mailchimp-reconcile"
+WEBHOOK_SOURCE = ConsentChannel.MAILCHIMP_WEBHOOK
+RECONCILE_SOURCE = ConsentChannel.MAILCHIMP_RECONCILE
 IN_FLIGHT = [SyncJob.State.QUEUED, SyncJob.State.RETRYING]
 # Jobs that would put the person (back) on the list in Mailchimp.
 SUBSCRIBING_JOBS = [SyncJob.Kind.UPSERT, SyncJob.Kind.RESUBSCRIBE]
@@ -144,13 +152,13 @@ def withdraw(contact, member, *, source: str) -> str:
     contact.save(update_fields=["status", "unsubscribed_at"])
     text = WITHDRAWAL_TEXTS.get(status, WITHDRAWAL_TEXTS["unsubscribed"])
     # GDPR Art. 7(3): a withdrawal is recorded like the consent it ends.
-    SignupConsent.objects.create(
-        contact=contact,
+    ConsentEvent.objects.record(
+        contact,
         purpose="newsletter",
+        text=text,
+        channel=source,
         withdrawn=True,
-        consent_text=text,
-        text_sha256="",
-        source_url=source,
+        occurred_at=contact.unsubscribed_at,
     )
     supersede_subscribing_jobs(contact, f"Superseded: {text[0].lower()}{text[1:]}")
     return UNSUBSCRIBED
@@ -257,12 +265,12 @@ def confirm_from_mailchimp(contact, member, *, source: str) -> None:
 
 
 def record_mailchimp_consent(contact, *, source: str) -> None:
-    SignupConsent.objects.create(
-        contact=contact,
+    ConsentEvent.objects.record(
+        contact,
         purpose="newsletter",
-        consent_text=SUBSCRIBED_IN_MAILCHIMP,
-        text_sha256=text_hash(SUBSCRIBED_IN_MAILCHIMP),
-        source_url=source,
+        text=SUBSCRIBED_IN_MAILCHIMP,
+        channel=source,
+        occurred_at=contact.confirmed_at,
     )
 
 

@@ -17,6 +17,9 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
 from wagtail.search import index
 
+from legal.hashing import text_hash
+from legal.models import LegalKind, PolicyVersion
+
 from .blocks import NewsletterSignupBlock
 
 
@@ -112,6 +115,18 @@ class Contact(models.Model):
         return self.confirmed_at is not None
 
 
+class ConsentChannel(models.TextChoices):
+    """Where a sign-up came from, or a consent was given or withdrawn."""
+
+    FORM = "form", "A sign-up form on a page"
+    FOOTER = "footer", "The footer's sign-up form"
+    PREFERENCE_CENTRE = "preference-centre", "The preference centre"
+    UNSUBSCRIBE_LINK = "unsubscribe-link", "The unsubscribe link in a mail"
+    UNSUBSCRIBE_UNDO = "unsubscribe-undo", "Undo on the unsubscribe page"
+    MAILCHIMP_WEBHOOK = "mailchimp-webhook", "Mailchimp, by its webhook"
+    MAILCHIMP_RECONCILE = "mailchimp-reconcile", "Mailchimp, found by the reconciliation"
+
+
 def new_request_key() -> str:
     return secrets.token_urlsafe(24)
 
@@ -133,10 +148,13 @@ class SignupRequest(models.Model):
     privacy_version = models.ForeignKey(
         "legal.PolicyVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    source_page = models.ForeignKey(
+    channel = models.CharField(
+        max_length=30, choices=ConsentChannel.choices, default=ConsentChannel.FORM
+    )
+    page = models.ForeignKey(
         "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    source_url = models.CharField(max_length=500, blank=True)
+    page_url = models.CharField(max_length=500, blank=True)
     cookie_consent_id = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     mailed_at = models.DateTimeField(null=True, blank=True)
@@ -153,38 +171,91 @@ class SignupRequest(models.Model):
         return [consent["purpose"] for consent in self.consents]
 
 
-class SignupConsent(models.Model):
-    """What a person agreed to when signing up: the exact checkbox text and its hash, the
-    privacy-policy version in force, where, when. Append-only; no IP address."""
+class ConsentEventManager(models.Manager):
+    def record(
+        self,
+        contact,
+        *,
+        purpose: str,
+        text: str,
+        channel: str,
+        withdrawn: bool = False,
+        privacy_version=None,
+        page=None,
+        page_url: str = "",
+        cookie_consent_id: str = "",
+        occurred_at=None,
+    ) -> "ConsentEvent":
+        """Record one consent given or withdrawn: the only way rows are written.
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
-    purpose = models.CharField(max_length=120, help_text="newsletter, leadmagnet:<slug>, …")
-    consent_text = models.TextField()
+        Stores the exact `text` the person saw (or, for a change made elsewhere, the words
+        describing it), its SHA-256, and the privacy-policy version in force when it happened
+        (`privacy_version` when the caller knows the one that was shown, as a sign-up does)."""
+        occurred_at = occurred_at or timezone.now()
+        if privacy_version is None:
+            privacy_version = PolicyVersion.objects.in_force(
+                LegalKind.PRIVACY, timezone.localdate(occurred_at)
+            )
+        return self.create(
+            contact=contact,
+            purpose=purpose,
+            action=ConsentEvent.Action.WITHDRAWN if withdrawn else ConsentEvent.Action.GIVEN,
+            text=text,
+            text_sha256=text_hash(text),
+            privacy_version=privacy_version,
+            channel=channel,
+            page=page,
+            page_url=page_url[:500],
+            cookie_consent_id=cookie_consent_id,
+            occurred_at=occurred_at,
+        )
+
+
+class ConsentEvent(models.Model):
+    """One consent given or withdrawn (GDPR Art. 7(1) and 7(3)): for the newsletter, a lead
+    magnet or a topic. The exact text and its hash, the privacy-policy version in force, the
+    channel it came through, where and when. Append-only; no IP address."""
+
+    class Action(models.TextChoices):
+        GIVEN = "given", "Given"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consent_events")
+    purpose = models.CharField(
+        max_length=120, help_text="newsletter, leadmagnet:<slug> or topic:<slug>"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.GIVEN)
+    text = models.TextField(help_text="The exact words shown, or what the change was.")
     text_sha256 = models.CharField(max_length=64)
     privacy_version = models.ForeignKey(
         "legal.PolicyVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    source_page = models.ForeignKey(
+    channel = models.CharField(max_length=30, choices=ConsentChannel.choices)
+    page = models.ForeignKey(
         "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    source_url = models.CharField(max_length=500, blank=True)
+    page_url = models.CharField(max_length=500, blank=True)
     # The visitor's pseudonymous cookie-consent id at the time (legal.ConsentRecord), so an
     # access or erasure request can include the cookie decisions made in the same browser.
     cookie_consent_id = models.CharField(max_length=40, blank=True)
-    given_at = models.DateTimeField(default=timezone.now)
-    # GDPR Art. 7(3): a withdrawal is recorded like the consent it ends.
-    withdrawn = models.BooleanField(default=False)
+    occurred_at = models.DateTimeField(default=timezone.now)
+
+    objects = ConsentEventManager()
 
     class Meta:
-        ordering = ["-given_at", "-pk"]
+        ordering = ["-occurred_at", "-pk"]
 
     def __str__(self):
-        return f"{self.contact} {self.purpose} {self.given_at:%Y-%m-%d}"
+        return f"{self.contact} {self.purpose} {self.action} {self.occurred_at:%Y-%m-%d}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ValidationError("Consent records are append-only.")
         super().save(*args, **kwargs)
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.action == self.Action.WITHDRAWN
 
 
 class SyncJobQuerySet(models.QuerySet):

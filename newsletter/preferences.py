@@ -15,16 +15,14 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
-from legal.models import LegalKind, PolicyVersion
-
 from .legacy_links import read_legacy_preferences_token
-from .models import Contact, SignupConsent, SyncJob
-from .signup import enqueue_sync, request_confirmation, text_hash
+from .models import ConsentChannel, ConsentEvent, Contact, SyncJob
+from .signup import enqueue_sync, request_confirmation
 from .unsubscribe import end_subscription
 
 # v2: {"k": link key}. v1 carried the contact id (legacy_links.py).
 SALT = "newsletter.preferences.v2"
-SOURCE = "preference-centre"
+CHANNEL = ConsentChannel.PREFERENCE_CENTRE
 # The words next to the newsletter switch, stored word for word with each change.
 NEWSLETTER_TEXT = (
     "Send me the newsletter by e-mail. I can switch it off here or with the link in every mail."
@@ -99,17 +97,10 @@ def update_preferences(contact, *, newsletter: bool, topics) -> PreferenceChange
     7(3)) and reaches Mailchimp through one outbox job per kind of change."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     changes = PreferenceChanges()
-    privacy = PolicyVersion.objects.in_force(LegalKind.PRIVACY)
 
     def record(purpose: str, text: str, *, withdrawn: bool) -> None:
-        SignupConsent.objects.create(
-            contact=contact,
-            purpose=purpose,
-            consent_text=text,
-            text_sha256=text_hash(text),
-            privacy_version=privacy,
-            source_url=SOURCE,
-            withdrawn=withdrawn,
+        ConsentEvent.objects.record(
+            contact, purpose=purpose, text=text, channel=CHANNEL, withdrawn=withdrawn
         )
 
     chosen = {topic.slug: topic for topic in topics}
@@ -129,9 +120,7 @@ def update_preferences(contact, *, newsletter: bool, topics) -> PreferenceChange
 
     # After the topics: unsubscribing an unconfirmed contact also drops their held topic job.
     if not newsletter and receives_newsletter(contact):
-        end_subscription(
-            contact, purpose="newsletter", consent_text=NEWSLETTER_TEXT, source_url=SOURCE
-        )
+        end_subscription(contact, purpose="newsletter", text=NEWSLETTER_TEXT, channel=CHANNEL)
         changes.newsletter = "unsubscribed"
     elif newsletter and contact.status == Contact.Status.CLEANED:
         changes.newsletter = "bounced"  # Mailchimp refuses cleaned addresses; nothing to send
@@ -139,7 +128,7 @@ def update_preferences(contact, *, newsletter: bool, topics) -> PreferenceChange
         # Never subscribed directly: only the fresh confirmation does that, and records the
         # consent to these words then.
         sent = request_confirmation(
-            contact, ["newsletter"], source_url=SOURCE, texts={"newsletter": NEWSLETTER_TEXT}
+            contact, ["newsletter"], channel=CHANNEL, texts={"newsletter": NEWSLETTER_TEXT}
         )
         changes.newsletter = "confirmation_sent" if sent else "confirmation_recently_sent"
     return changes

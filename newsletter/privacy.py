@@ -24,9 +24,9 @@ from . import mailchimp
 from .mail import compose_mail
 from .mail_limits import claim_mail_slot
 from .models import (
+    ConsentEvent,
     Contact,
     DataRequest,
-    SignupConsent,
     SignupRequest,
     Suppression,
     SyncJob,
@@ -36,7 +36,7 @@ from .models import (
 )
 from .tasks import absolute, erase_member
 
-FORMAT = "newsletter.personal-data.v1"
+FORMAT = "newsletter.personal-data.v2"  # v2: consent_events (was signup_consents)
 # v2: {"k": the request's random key}; the address stays in the request row. Links of v1
 # carried the id and the address; they were valid for REQUEST_LINK_DAYS only and now end,
 # like any expired link, on the page that says how to send the request again.
@@ -75,11 +75,11 @@ def export_personal_data(email: str) -> dict | None:
     if not contacts:
         return None
     contact = contacts[0]  # the address is unique (email_key); the signal takes a list
-    consents = SignupConsent.objects.filter(contact__in=contacts).select_related(
-        "privacy_version", "source_page"
+    consents = ConsentEvent.objects.filter(contact__in=contacts).select_related(
+        "privacy_version", "page"
     )
     requests = SignupRequest.objects.filter(contact__in=contacts).select_related(
-        "privacy_version", "source_page"
+        "privacy_version", "page"
     )
     cookie_ids = {row.cookie_consent_id for row in [*consents, *requests] if row.cookie_consent_id}
     jobs = SyncJob.objects.filter(contact__in=contacts).prefetch_related("attempt_log")
@@ -92,7 +92,7 @@ def export_personal_data(email: str) -> dict | None:
         "topics": [
             {"name": topic.name, "slug": topic.slug} for topic in contact.topics.order_by("name")
         ],
-        "signup_consents": [_row(consent, exclude=("id", "contact")) for consent in consents],
+        "consent_events": [_row(consent, exclude=("id", "contact")) for consent in consents],
         "signup_requests": [
             _row(request, exclude=("id", "contact", "key")) for request in requests
         ],
@@ -184,7 +184,7 @@ def erase_personal_data(email: str, *, source, user=None, data_request=None) -> 
         return logged
     cookie_ids = {
         consent_id
-        for model in (SignupConsent, SignupRequest)
+        for model in (ConsentEvent, SignupRequest)
         for consent_id in model.objects.filter(contact__in=contacts)
         .exclude(cookie_consent_id="")
         .values_list("cookie_consent_id", flat=True)

@@ -4,7 +4,6 @@
 of who calls it beyond a purpose, its consent text and tags.
 """
 
-import hashlib
 import ipaddress
 from dataclasses import dataclass, field
 
@@ -19,8 +18,9 @@ from legal.models import LegalKind, PolicyVersion
 from .mail_limits import claim_mail_slot
 from .mailchimp import mailchimp_time
 from .models import (
+    ConsentChannel,
+    ConsentEvent,
     Contact,
-    SignupConsent,
     SignupRequest,
     Suppression,
     SyncJob,
@@ -39,10 +39,6 @@ class Consent:
     text: str
 
 
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 NEWSLETTER = "newsletter"
 
 
@@ -54,8 +50,9 @@ def sign_up(
     tags=(),
     last_name="",
     phone="",
-    source_page=None,
-    source_url="",
+    channel=ConsentChannel.FORM,
+    page=None,
+    page_url="",
     cookie_consent_id="",
     language="",
 ):
@@ -104,8 +101,9 @@ def sign_up(
             tags=sorted(set(tags)),
             details={"first_name": first_name, "last_name": last_name, "phone": phone},
             privacy_version=PolicyVersion.objects.in_force(LegalKind.PRIVACY),
-            source_page=source_page,
-            source_url=source_url[:500],
+            channel=channel,
+            page=page,
+            page_url=page_url[:500],
             cookie_consent_id=cookie_consent_id[:40],
         )
         if held_until is None and _confirmation_due(contact):
@@ -123,7 +121,7 @@ def _confirmation_due(contact) -> bool:
     return timezone.now() - contact.confirmation_sent_at >= interval
 
 
-def request_confirmation(contact, purposes, *, source_url: str, texts=None) -> SignupRequest | None:
+def request_confirmation(contact, purposes, *, channel: str, texts=None) -> SignupRequest | None:
     """A fresh confirmation for a contact locked by the caller (the undo link, the
     preference centre's newsletter switch), for the words in `texts` ({purpose: text})
     or else the ones they last agreed to. None when no mail may go out now (it counts
@@ -136,14 +134,16 @@ def request_confirmation(contact, purposes, *, source_url: str, texts=None) -> S
     for purpose in purposes:
         text = (texts or {}).get(purpose)
         if text is None:
-            given = contact.consents.filter(purpose=purpose, withdrawn=False).first()
-            text = given.consent_text if given else DEFAULT_CONSENT_TEXTS.get(purpose, "")
+            given = contact.consent_events.filter(
+                purpose=purpose, action=ConsentEvent.Action.GIVEN
+            ).first()
+            text = given.text if given else DEFAULT_CONSENT_TEXTS.get(purpose, "")
         consents.append({"purpose": purpose, "text": text})
     request = SignupRequest.objects.create(
         contact=contact,
         consents=consents,
         privacy_version=PolicyVersion.objects.in_force(LegalKind.PRIVACY),
-        source_url=source_url,
+        channel=channel,
     )
     mail_confirmation(contact, request)
     return request
@@ -263,16 +263,17 @@ def confirm(request_key: str, *, user_agent: str, remote_addr: str) -> Confirmat
 
 def apply_request(contact, request, now, *, user_agent: str, remote_addr: str) -> None:
     for consent in request.consents:
-        SignupConsent.objects.create(
-            contact=contact,
+        # Given when the form was sent, to the words and policy version shown then.
+        ConsentEvent.objects.record(
+            contact,
             purpose=consent["purpose"],
-            consent_text=consent["text"],
-            text_sha256=text_hash(consent["text"]),
+            text=consent["text"],
+            channel=request.channel,
             privacy_version=request.privacy_version,
-            source_page=request.source_page,
-            source_url=request.source_url,
+            page=request.page,
+            page_url=request.page_url,
             cookie_consent_id=request.cookie_consent_id,
-            given_at=request.created_at,
+            occurred_at=request.created_at,
         )
     details = request.details or {}
     for name in ("first_name", "last_name", "phone"):

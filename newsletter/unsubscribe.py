@@ -11,10 +11,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from legal.models import LegalKind, PolicyVersion
-
 from .legacy_links import read_legacy_unsubscribe_token
-from .models import Contact, SignupConsent, SyncJob
+from .models import ConsentChannel, ConsentEvent, Contact, SyncJob
 
 # v2: {"k": link key, "p": purpose}. v1 carried the contact id (legacy_links.py).
 SALT = "newsletter.unsubscribe.v2"
@@ -83,17 +81,17 @@ def unsubscribe(token: str) -> Contact | None:
         end_subscription(
             contact,
             purpose=purpose,
-            consent_text="Unsubscribed with the link in a mail.",
-            source_url="unsubscribe-link",
+            text="Unsubscribed with the link in a mail.",
+            channel=ConsentChannel.UNSUBSCRIBE_LINK,
         )
     return contact
 
 
-def end_subscription(contact, *, purpose: str, consent_text: str, source_url: str) -> bool:
+def end_subscription(contact, *, purpose: str, text: str, channel: str) -> bool:
     """Unsubscribe a contact locked by the caller's transaction: the withdrawal is recorded
     like a consent and reaches Mailchimp through the outbox. The one way out, shared by the
     link in every mail and the preference centre; False when there was nothing to end."""
-    from .signup import enqueue_sync, text_hash
+    from .signup import enqueue_sync
 
     if contact.status == Contact.Status.UNSUBSCRIBED:
         return False
@@ -102,14 +100,8 @@ def end_subscription(contact, *, purpose: str, consent_text: str, source_url: st
     contact.unsubscribed_at = timezone.now()
     contact.save(update_fields=["status", "unsubscribed_at"])
     # GDPR Art. 7(3): withdrawing is recorded like the consent it ends.
-    SignupConsent.objects.create(
-        contact=contact,
-        purpose=purpose,
-        withdrawn=True,
-        consent_text=consent_text,
-        text_sha256=text_hash(consent_text),
-        privacy_version=PolicyVersion.objects.in_force(LegalKind.PRIVACY),
-        source_url=source_url,
+    ConsentEvent.objects.record(
+        contact, purpose=purpose, text=text, channel=channel, withdrawn=True
     )
     # Held sign-up jobs must never reach Mailchimp now; an unconfirmed contact is no member
     # there at all, so its held topic changes go too.
@@ -150,4 +142,5 @@ def ask_to_confirm_again(contact, purposes) -> bool:
 
     if contact.status == Contact.Status.SUBSCRIBED:
         return False
-    return request_confirmation(contact, purposes, source_url="unsubscribe-undo") is not None
+    undo = ConsentChannel.UNSUBSCRIBE_UNDO
+    return request_confirmation(contact, purposes, channel=undo) is not None

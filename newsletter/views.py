@@ -19,7 +19,7 @@ from legal.http import client_address, fits_id_column, over_rate_limit, same_ori
 
 from .blocks import form_ids
 from .forms import PreferencesForm, SignupForm
-from .models import NewsletterSettings, SignupRequest
+from .models import ConsentChannel, NewsletterSettings, SignupRequest
 from .preferences import (
     contact_for_token,
     leave_everything,
@@ -135,8 +135,9 @@ def signup(request):
         phone=data.get("phone", ""),
         consents=[Consent("newsletter", config["consent_text"])],
         tags=["newsletter"],
-        source_page=page,
-        source_url=(page.url or "") if page else "footer",
+        channel=ConsentChannel.FORM if page else ConsentChannel.FOOTER,
+        page=page,
+        page_url=(page.url or "") if page else "",
         cookie_consent_id=cookie_consent_id(request),
         language=get_language() or "",
     )

@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from leadmagnets.models import LeadMagnetPage
-from newsletter.models import Contact, SignupConsent
+from newsletter.models import ConsentEvent, Contact
 from tests.browser import decide
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -119,8 +119,8 @@ def test_a_person_unsubscribes_from_a_mail_undoes_it_and_chooses_a_topic(person,
     contact = Contact.objects.get()
     assert contact.status == Contact.Status.SUBSCRIBED
     assert list(contact.topics.values_list("slug", flat=True)) == ["new-guides"]
-    assert SignupConsent.objects.filter(
-        purpose="topic:new-guides", source_url="preference-centre", withdrawn=False
+    assert ConsentEvent.objects.filter(
+        purpose="topic:new-guides", channel="preference-centre", action="given"
     ).exists()
 
 

@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 
 from leadmagnets.models import DownloadGrant, LeadMagnetPage
-from newsletter.models import Contact, SignupConsent
+from newsletter.models import ConsentEvent, Contact
 from tests.fake_mailchimp import FakeMailchimp
 from tests.leadmagnets.visitor import request_guide
 
@@ -47,11 +47,11 @@ def test_confirming_gives_a_download_link_on_the_page_and_by_mail(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         assert request_guide(client, guide).status_code == 303
-    assert not SignupConsent.objects.exists()  # only the confirmation makes it a consent
+    assert not ConsentEvent.objects.exists()  # only the confirmation makes it a consent
     response = confirm(client, django_capture_on_commit_callbacks)
-    consent = SignupConsent.objects.get()
+    consent = ConsentEvent.objects.get()
     assert consent.purpose == "leadmagnet:starter-guide"
-    assert consent.consent_text == guide.consent_text
+    assert consent.text == guide.consent_text
     html = response.content.decode()
     assert "Download “Free starter guide”" in html
     assert "Enjoy the prompts" in html  # the page's thank-you text
@@ -87,7 +87,7 @@ def test_the_newsletter_is_a_separate_choice(client, guide, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         request_guide(client, guide, newsletter="on")
     confirm(client, django_capture_on_commit_callbacks)
-    purposes = set(SignupConsent.objects.values_list("purpose", flat=True))
+    purposes = set(ConsentEvent.objects.values_list("purpose", flat=True))
     assert purposes == {"leadmagnet:starter-guide", "newsletter"}
     assert set(Contact.objects.get().tags) == {"leadmagnet:starter-guide", "newsletter"}
 

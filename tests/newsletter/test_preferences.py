@@ -12,7 +12,7 @@ from django.test import Client
 
 from leadmagnets.models import LeadMagnetPage
 from legal.models import PolicyVersion
-from newsletter.models import Contact, NewsletterTopic, SignupConsent, SyncJob
+from newsletter.models import ConsentEvent, Contact, NewsletterTopic, SyncJob
 from newsletter.preferences import (
     NEWSLETTER_TEXT,
     SALT,
@@ -129,7 +129,7 @@ def test_a_forged_or_foreign_link_gets_the_same_neutral_page_and_changes_nothing
     assert len(pages) == 1 and "This link is not valid" in pages.pop()
     member.refresh_from_db()
     assert member.status == Contact.Status.SUBSCRIBED
-    assert not SignupConsent.objects.filter(withdrawn=True).exists()
+    assert not ConsentEvent.objects.filter(action="withdrawn").exists()
 
 
 def test_choosing_topics_records_each_consent_and_syncs_interests_and_tags(
@@ -144,15 +144,15 @@ def test_choosing_topics_records_each_consent_and_syncs_interests_and_tags(
     )
     assert "Your choices are saved." in response.content.decode()
     assert set(member.topics.values_list("slug", flat=True)) == {"studio-notes", "new-guides"}
-    records = SignupConsent.objects.filter(source_url="preference-centre").order_by("purpose")
+    records = ConsentEvent.objects.filter(channel="preference-centre").order_by("purpose")
     assert [(r.purpose, r.withdrawn) for r in records] == [
         ("topic:new-guides", False),
         ("topic:studio-notes", False),
     ]
     for record in records:
         topic = topics[record.purpose.split(":", 1)[1]]
-        assert record.consent_text == topic_text(topic)
-        assert record.text_sha256 == hashlib.sha256(record.consent_text.encode()).hexdigest()
+        assert record.text == topic_text(topic)
+        assert record.text_sha256 == hashlib.sha256(record.text.encode()).hexdigest()
         assert record.privacy_version == PolicyVersion.objects.in_force("privacy")
     job = SyncJob.objects.get(kind=SyncJob.Kind.TOPICS)
     assert job.payload == {"topics": {"new-guides": True, "studio-notes": True}}
@@ -172,7 +172,7 @@ def test_dropping_a_topic_withdraws_it_here_and_in_mailchimp(
     save(link, django_capture_on_commit_callbacks, newsletter=True, topics=list(topics))
     save(link, django_capture_on_commit_callbacks, newsletter=True, topics=["drawing-walks"])
     assert list(member.topics.values_list("slug", flat=True)) == ["drawing-walks"]
-    withdrawn = SignupConsent.objects.filter(withdrawn=True).values_list("purpose", flat=True)
+    withdrawn = ConsentEvent.objects.filter(action="withdrawn").values_list("purpose", flat=True)
     assert sorted(withdrawn) == ["topic:new-guides", "topic:studio-notes"]
     in_mailchimp = fake_mailchimp.member("list1", member.email)
     assert in_mailchimp["interests"] == {INTEREST: False}
@@ -186,7 +186,7 @@ def test_saving_the_same_choices_again_records_and_sends_nothing_more(
     link = preferences_link(mail.outbox[0])
     save(link, django_capture_on_commit_callbacks, newsletter=True, topics=["new-guides"])
     records, jobs, calls = (
-        SignupConsent.objects.count(),
+        ConsentEvent.objects.count(),
         SyncJob.objects.count(),
         len(fake_mailchimp.calls),
     )
@@ -194,7 +194,7 @@ def test_saving_the_same_choices_again_records_and_sends_nothing_more(
         link, django_capture_on_commit_callbacks, newsletter=True, topics=["new-guides"]
     )
     assert "Nothing changed" in response.content.decode()
-    assert (SignupConsent.objects.count(), SyncJob.objects.count()) == (records, jobs)
+    assert (ConsentEvent.objects.count(), SyncJob.objects.count()) == (records, jobs)
     assert len(fake_mailchimp.calls) == calls
 
 
@@ -205,9 +205,9 @@ def test_switching_the_newsletter_off_is_the_same_unsubscribe_as_the_mail_link(
     assert "You are unsubscribed from the newsletter." in response.content.decode()
     member.refresh_from_db()
     assert member.status == Contact.Status.UNSUBSCRIBED
-    withdrawal = SignupConsent.objects.get(withdrawn=True)
-    assert (withdrawal.purpose, withdrawal.consent_text) == ("newsletter", NEWSLETTER_TEXT)
-    assert withdrawal.source_url == "preference-centre"
+    withdrawal = ConsentEvent.objects.get(action="withdrawn")
+    assert (withdrawal.purpose, withdrawal.text) == ("newsletter", NEWSLETTER_TEXT)
+    assert withdrawal.channel == "preference-centre"
     assert SyncJob.objects.get(kind=SyncJob.Kind.UNSUBSCRIBE).state == SyncJob.State.DONE
     assert fake_mailchimp.member("list1", member.email)["status"] == "unsubscribed"
 
@@ -223,7 +223,7 @@ def test_switching_it_on_again_only_sends_a_fresh_confirmation(
     assert member.status == Contact.Status.UNSUBSCRIBED  # not before the confirmation
     assert not SyncJob.objects.filter(kind=SyncJob.Kind.RESUBSCRIBE).exists()
     assert len(mail.outbox) == 2
-    consents = SignupConsent.objects.filter(purpose="newsletter", withdrawn=False)
+    consents = ConsentEvent.objects.filter(purpose="newsletter", action="given")
     assert consents.count() == 1  # the new consent counts from the confirmation on
     # Pressing Save again within the resend interval sends no second mail.
     again = save(link, django_capture_on_commit_callbacks, newsletter=True)
@@ -233,7 +233,7 @@ def test_switching_it_on_again_only_sends_a_fresh_confirmation(
     member.refresh_from_db()
     assert member.status == Contact.Status.SUBSCRIBED
     consent = consents.first()
-    assert (consent.source_url, consent.consent_text) == ("preference-centre", NEWSLETTER_TEXT)
+    assert (consent.channel, consent.text) == ("preference-centre", NEWSLETTER_TEXT)
     assert fake_mailchimp.member("list1", member.email)["status"] == "pending"
 
 
@@ -248,7 +248,7 @@ def test_leave_everything_ends_the_newsletter_and_every_topic_in_one_click(
     member.refresh_from_db()
     assert member.status == Contact.Status.UNSUBSCRIBED
     assert not member.topics.exists()
-    withdrawn = SignupConsent.objects.filter(withdrawn=True).values_list("purpose", flat=True)
+    withdrawn = ConsentEvent.objects.filter(action="withdrawn").values_list("purpose", flat=True)
     assert sorted(withdrawn) == ["newsletter", "topic:new-guides"]
     in_mailchimp = fake_mailchimp.member("list1", member.email)
     assert in_mailchimp["status"] == "unsubscribed"

@@ -20,10 +20,10 @@ from leadmagnets.models import DownloadGrant, LeadMagnetPage
 from legal.models import ConsentRecord
 from newsletter.forms import STARTED_SALT
 from newsletter.models import (
+    ConsentEvent,
     Contact,
     DataRequest,
     NewsletterTopic,
-    SignupConsent,
     SignupRequest,
     Suppression,
     SyncAttempt,
@@ -84,7 +84,7 @@ def test_erased_contact_is_gone_locally_deleted_in_mailchimp_and_flagged_when_si
 
     assert output.startswith("Erased.")
     assert not Contact.objects.exists()
-    assert not SignupConsent.objects.exists()
+    assert not ConsentEvent.objects.exists()
     assert not SyncJob.objects.filter(contact__isnull=False).exists()
     assert fake_mailchimp.member("list1", EMAIL) is None
     assert subscriber_hash(EMAIL) in fake_mailchimp.forgotten
@@ -155,10 +155,10 @@ def test_export_holds_contact_topics_consents_sync_history_downloads_and_cookie_
     assert exported["contact"]["status"] == "subscribed"
     assert exported["contact"]["confirmation_proof"]["purposes"]
     assert exported["topics"] == [{"name": "Essays", "slug": "essays"}]
-    purposes = {consent["purpose"] for consent in exported["signup_consents"]}
+    purposes = {consent["purpose"] for consent in exported["consent_events"]}
     assert purposes == {"leadmagnet:starter-guide", "newsletter"}
-    assert {consent["cookie_consent_id"] for consent in exported["signup_consents"]} == {consent_id}
-    assert exported["signup_consents"][0]["privacy_version"]  # readable, not an id
+    assert {consent["cookie_consent_id"] for consent in exported["consent_events"]} == {consent_id}
+    assert exported["consent_events"][0]["privacy_version"]  # readable, not an id
     [job] = exported["sync_history"]
     assert job["state"] == "done" and job["attempts"][0]["outcome"] == "ok"
     [download] = exported["downloads"]
@@ -281,7 +281,7 @@ def test_every_request_is_logged_with_its_outcome_and_without_the_address(
         ("access", "admin", "done"),
         ("erasure", "command", "done"),
     ]
-    assert rows[0].outcome["exported"]["signup_consents"] == 1
+    assert rows[0].outcome["exported"]["consent_events"] == 1
     assert rows[1].requested_by.username == "boss"
     assert all(r.completed_at for r in rows)
     stored = json.dumps(list(DataRequest.objects.values()), default=str).lower()

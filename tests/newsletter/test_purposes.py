@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from leadmagnets.models import DownloadGrant, LeadMagnetPage
 from newsletter import mailchimp
-from newsletter.models import Contact, SignupConsent, SignupRequest, SyncJob
+from newsletter.models import ConsentEvent, Contact, SignupRequest, SyncJob
 from tests.leadmagnets.visitor import request_guide
 from tests.newsletter.visitor import confirm_link, local, post, unsubscribe_link
 
@@ -103,7 +103,7 @@ def test_typing_someone_elses_address_changes_nothing_until_they_confirm(
     client, signup_form, guide, fake_mailchimp, django_capture_on_commit_callbacks
 ):
     contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
-    consents, calls = SignupConsent.objects.count(), len(fake_mailchimp.calls)
+    consents, calls = ConsentEvent.objects.count(), len(fake_mailchimp.calls)
     jobs = SyncJob.objects.count()
     later = time_machine.travel(timezone.now() + datetime.timedelta(minutes=11))
     with later, django_capture_on_commit_callbacks(execute=True):
@@ -112,7 +112,7 @@ def test_typing_someone_elses_address_changes_nothing_until_they_confirm(
     contact.refresh_from_db()
     assert contact.first_name == "Ada"  # nobody renames another person's contact
     assert f"leadmagnet:{guide.slug}" not in contact.tags
-    assert SignupConsent.objects.count() == consents
+    assert ConsentEvent.objects.count() == consents
     assert SyncJob.objects.count() == jobs and len(fake_mailchimp.calls) == calls
     assert not DownloadGrant.objects.exists()
     # The guide goes to the address: only its owner can take it further.
@@ -121,7 +121,7 @@ def test_typing_someone_elses_address_changes_nothing_until_they_confirm(
     click(client, mail.outbox[-1], django_capture_on_commit_callbacks)
     contact.refresh_from_db()
     assert f"leadmagnet:{guide.slug}" in contact.tags
-    assert SignupConsent.objects.filter(purpose=f"leadmagnet:{guide.slug}").count() == 1
+    assert ConsentEvent.objects.filter(purpose=f"leadmagnet:{guide.slug}").count() == 1
     assert f"leadmagnet:{guide.slug}" in fake_mailchimp.member("list1", contact.email)["tags"]
     assert DownloadGrant.objects.count() == 1
 
@@ -136,9 +136,9 @@ def test_the_consent_record_keeps_the_time_it_was_given_and_the_text_shown(
         post(client, signup_form)
     with time_machine.travel(datetime.datetime(2031, 3, 2, 9, tzinfo=datetime.UTC), tick=False):
         click(client, mail.outbox[-1], django_capture_on_commit_callbacks)
-    consent = SignupConsent.objects.get()
-    assert consent.given_at == datetime.datetime(2031, 3, 1, 9, tzinfo=datetime.UTC)
-    assert consent.consent_text == signup_form[1].value["consent_text"]
+    consent = ConsentEvent.objects.get()
+    assert consent.occurred_at == datetime.datetime(2031, 3, 1, 9, tzinfo=datetime.UTC)
+    assert consent.text == signup_form[1].value["consent_text"]
 
 
 # --- 3. Coming back -------------------------------------------------------------------------

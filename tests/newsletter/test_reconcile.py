@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
-from newsletter.models import Contact, SignupConsent, SyncJob
+from newsletter.models import ConsentEvent, Contact, SyncJob
 from tests.fake_mailchimp import subscriber_hash
 from tests.newsletter.visitor import subscribe, unsubscribe_link
 
@@ -64,7 +64,7 @@ def test_reconcile_fixes_each_kind_of_difference(
 
     # Mailchimp's withdrawals and bounces, applied here with a record:
     assert status("unsubscribed_there@example.org") == Contact.Status.UNSUBSCRIBED
-    withdrawal = SignupConsent.objects.get(source_url="mailchimp-reconcile")
+    withdrawal = ConsentEvent.objects.get(channel="mailchimp-reconcile")
     assert withdrawal.withdrawn and withdrawal.contact == audience["unsubscribed_there"]
     assert status("bounced@example.org") == Contact.Status.CLEANED
     # The unsubscribe here wins over Mailchimp's subscribed state, through the outbox:
@@ -89,7 +89,7 @@ def test_reconcile_dry_run_changes_nothing(
     audience, fake_mailchimp, django_capture_on_commit_callbacks
 ):
     statuses = dict(Contact.objects.values_list("email_key", "status"))
-    jobs, consents = SyncJob.objects.count(), SignupConsent.objects.count()
+    jobs, consents = SyncJob.objects.count(), ConsentEvent.objects.count()
     calls = len(fake_mailchimp.calls)
     with django_capture_on_commit_callbacks(execute=True):
         output = reconcile("--dry-run", "-v", "2")
@@ -97,7 +97,7 @@ def test_reconcile_dry_run_changes_nothing(
     assert "would queue unsubscribe" in output and "would queue upsert" in output
     assert "@" not in output  # contact ids only: cron output ends up in mailboxes
     assert dict(Contact.objects.values_list("email_key", "status")) == statuses
-    assert (SyncJob.objects.count(), SignupConsent.objects.count()) == (jobs, consents)
+    assert (SyncJob.objects.count(), ConsentEvent.objects.count()) == (jobs, consents)
     assert {method for method, _path in fake_mailchimp.calls[calls:]} == {"GET"}
 
 
@@ -189,8 +189,8 @@ def test_reconcile_converges_what_only_the_sites_own_changes_can_fix(
     assert awaiting.sync_state == Contact.SyncState.SYNCED
     archived.refresh_from_db()
     assert archived.status == Contact.Status.UNSUBSCRIBED
-    withdrawal = SignupConsent.objects.get(withdrawn=True)
-    assert (withdrawal.contact, withdrawal.source_url) == (archived, "mailchimp-reconcile")
+    withdrawal = ConsentEvent.objects.get(action="withdrawn")
+    assert (withdrawal.contact, withdrawal.channel) == (archived, "mailchimp-reconcile")
     assert not SyncJob.objects.filter(contact__in=[awaiting, archived]).exists()  # no echo
 
     # A second run finds nothing left to do, and queues nothing twice.
@@ -212,5 +212,5 @@ def test_reconcile_dry_run_says_what_convergence_would_do(
     assert "archived in Mailchimp: would be unsubscribed here" in output
     assert "1 subscribe job(s) queued" in output and "1 synced after" in output
     assert list(Contact.objects.values_list("status", "sync_state")) == states
-    assert not SyncJob.objects.exists() and not SignupConsent.objects.exists()
+    assert not SyncJob.objects.exists() and not ConsentEvent.objects.exists()
     assert {method for method, _path in fake_mailchimp.calls[calls:]} == {"GET"}

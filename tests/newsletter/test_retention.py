@@ -10,9 +10,9 @@ from django.core.management import call_command
 
 from legal.models import ConsentRecord
 from newsletter.models import (
+    ConsentEvent,
     Contact,
     DataRequest,
-    SignupConsent,
     SyncAttempt,
     SyncJob,
     WebhookEvent,
@@ -47,9 +47,7 @@ def signup(email, status=Contact.Status.PENDING, confirmed=False):
         contact.confirmed_at = contact.created_at
         contact.confirmation_proof = dict(PROOF)
         contact.save()
-    SignupConsent.objects.create(
-        contact=contact, purpose="newsletter", consent_text="Yes.", text_sha256="x"
-    )
+    ConsentEvent.objects.record(contact, purpose="newsletter", text="Yes.", channel="form")
     SyncJob.objects.create(contact=contact)
     return contact
 
@@ -78,7 +76,7 @@ def test_unconfirmed_signups_go_after_30_days_with_their_consents_and_jobs():
         "Unconfirmed sign-ups: deleted 2 contact(s) not confirmed within 30 days, "
         "with 2 consent record(s) and 2 sync job(s)."
     )
-    assert SignupConsent.objects.count() == SyncJob.objects.count() == 2
+    assert ConsentEvent.objects.count() == SyncJob.objects.count() == 2
     # Confirmed contacts are never deleted for age.
     with at(T0 + 3650 * DAY):
         apply_retention()

@@ -10,7 +10,7 @@ from django.core import mail, signing
 
 from legal.models import PolicyVersion
 from newsletter.forms import STARTED_SALT
-from newsletter.models import Contact, SignupConsent, SignupRequest, SyncAttempt, SyncJob
+from newsletter.models import ConsentEvent, Contact, SignupRequest, SyncAttempt, SyncJob
 from newsletter.signup import confirmation_token
 from newsletter.tasks import sync_contact
 from tests.newsletter.visitor import ORIGIN, confirm_link, form_data, post
@@ -33,17 +33,17 @@ def test_sign_up_stores_the_request_first_and_answers_at_once(
     page, block = signup_form
     assert request.consents == [{"purpose": "newsletter", "text": block.value["consent_text"]}]
     assert request.privacy_version == PolicyVersion.objects.in_force("privacy")
-    assert request.source_page_id == page.pk and request.confirmed_at is None
+    assert request.page_id == page.pk and request.confirmed_at is None
     # Nothing takes effect before the mailbox's owner confirms: no consent, no sync job.
-    assert not SignupConsent.objects.exists() and not SyncJob.objects.exists()
+    assert not ConsentEvent.objects.exists() and not SyncJob.objects.exists()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["Ada.Lovelace@Example.org"]
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(confirm_link(mail.outbox[0]).replace("http://127.0.0.1:8000", ""))
-    consent = SignupConsent.objects.get()
-    assert consent.consent_text == block.value["consent_text"]
+    consent = ConsentEvent.objects.get()
+    assert consent.text == block.value["consent_text"]
     assert consent.privacy_version == PolicyVersion.objects.in_force("privacy")
-    assert consent.source_page_id == page.pk
+    assert consent.page_id == page.pk
     assert SyncJob.objects.get().state == SyncJob.State.QUEUED  # Mailchimp sync is off here
 
 
@@ -157,7 +157,7 @@ def test_bad_input_gets_a_message_next_to_the_field_and_stores_nothing(
     block_id = signup_form[1].id
     assert f'id="signup-{block_id[:8]}-{field}_error"' in html
     assert message in html
-    assert Contact.objects.count() == SignupConsent.objects.count() == SyncJob.objects.count() == 0
+    assert Contact.objects.count() == ConsentEvent.objects.count() == SyncJob.objects.count() == 0
 
 
 def test_bots_are_stopped_by_honeypot_and_minimum_fill_time(client, signup_form):
@@ -343,7 +343,7 @@ def test_the_footer_form_signs_up_from_every_page(
         response = client.post("/newsletter/signup/", data, **ORIGIN)
     assert response.status_code == 303
     request = SignupRequest.objects.get()
-    assert request.source_url == "footer"
+    assert request.channel == "footer"
     assert "Margin Notes" in request.consents[0]["text"]
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail, signing
 from django.test import Client
 
-from newsletter.models import Contact, SignupConsent, SyncJob
+from newsletter.models import ConsentEvent, Contact, SyncJob
 from newsletter.unsubscribe import SALT, read_unsubscribe_token, unsubscribe, unsubscribe_token
 from tests.html import without_per_response_values
 from tests.newsletter.visitor import confirm_link, local, post, unsubscribe_link
@@ -59,7 +59,7 @@ def test_one_click_post_without_cookies_unsubscribes_here_and_in_mailchimp(
     member.refresh_from_db()
     assert member.status == Contact.Status.UNSUBSCRIBED
     assert fake_mailchimp.member("list1", member.email)["status"] == "unsubscribed"
-    withdrawal = SignupConsent.objects.get(withdrawn=True)
+    withdrawal = ConsentEvent.objects.get(action="withdrawn")
     assert withdrawal.purpose == "newsletter"
     assert SyncJob.objects.filter(kind="unsubscribe", state="done").count() == 1
 

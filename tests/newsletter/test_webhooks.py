@@ -14,8 +14,8 @@ from django.utils import timezone
 from legal.http import TransactionOpenError
 from newsletter.inbound import apply_webhook_event
 from newsletter.models import (
+    ConsentEvent,
     Contact,
-    SignupConsent,
     SignupRequest,
     Suppression,
     SyncJob,
@@ -83,8 +83,8 @@ def test_webhook_unsubscribe_is_applied_once_when_delivered_three_times(
     contact.refresh_from_db()
     assert contact.status == Contact.Status.UNSUBSCRIBED
     assert contact.unsubscribed_at is not None
-    withdrawal = SignupConsent.objects.get(withdrawn=True)
-    assert withdrawal.source_url == "mailchimp-webhook"
+    withdrawal = ConsentEvent.objects.get(action="withdrawn")
+    assert withdrawal.channel == "mailchimp-webhook"
     event = WebhookEvent.objects.get()
     assert event.deliveries == 3
     assert event.applied_at is not None and event.outcome == "unsubscribed"
@@ -192,7 +192,7 @@ def test_a_payload_that_lies_is_not_trusted_the_member_is_re_read(
     assert deliver(payload, django_capture_on_commit_callbacks).status_code == 200
     contact.refresh_from_db()
     assert contact.status == Contact.Status.SUBSCRIBED
-    assert not SignupConsent.objects.filter(withdrawn=True).exists()
+    assert not ConsentEvent.objects.filter(action="withdrawn").exists()
     assert WebhookEvent.objects.get().outcome == "already subscribed"
     assert member_reads(fake_mailchimp, contact.email) == 1
 
@@ -229,7 +229,7 @@ def test_an_address_change_in_mailchimp_moves_the_contact_to_the_new_address(
     client, signup_form, fake_mailchimp, django_capture_on_commit_callbacks
 ):
     contact = subscribe(client, signup_form, django_capture_on_commit_callbacks)
-    consents = list(contact.consents.values_list("pk", flat=True))
+    consents = list(contact.consent_events.values_list("pk", flat=True))
     fake_mailchimp.change_email("list1", contact.email, "Ada.King@New.example")
     payload = fake_mailchimp.webhook_payload(
         "upemail", "list1", contact.email, new_email="Ada.King@New.example"
@@ -238,7 +238,7 @@ def test_an_address_change_in_mailchimp_moves_the_contact_to_the_new_address(
     moved = Contact.objects.get()
     assert moved.pk == contact.pk
     assert (moved.email, moved.email_key) == ("Ada.King@New.example", "ada.king@new.example")
-    assert list(moved.consents.values_list("pk", flat=True)) == consents
+    assert list(moved.consent_events.values_list("pk", flat=True)) == consents
     assert moved.status == Contact.Status.SUBSCRIBED
     event = WebhookEvent.objects.get()
     assert event.outcome.startswith("address changed")
@@ -279,9 +279,9 @@ def test_subscribing_again_through_mailchimp_after_unsubscribing_is_applied_with
     contact.refresh_from_db()
     assert contact.status == Contact.Status.SUBSCRIBED
     assert contact.confirmation_proof["confirmed_by"] == "mailchimp"
-    consent = SignupConsent.objects.filter(withdrawn=False).first()  # newest first
-    assert consent.source_url == "mailchimp-webhook"
-    assert "Mailchimp" in consent.consent_text
+    consent = ConsentEvent.objects.filter(action="given").first()  # newest first
+    assert consent.channel == "mailchimp-webhook"
+    assert "Mailchimp" in consent.text
     assert [e.outcome for e in WebhookEvent.objects.order_by("pk")] == [
         "unsubscribed",
         "subscribed (through Mailchimp)",
@@ -316,7 +316,7 @@ def test_a_new_subscriber_from_a_mailchimp_form_is_added_with_a_consent_record(
     assert (contact.email, contact.first_name) == ("Grace@Example.org", "Grace")
     assert contact.status == Contact.Status.SUBSCRIBED and contact.is_confirmed
     assert contact.sync_state == Contact.SyncState.SYNCED
-    assert contact.consents.get().source_url == "mailchimp-webhook"
+    assert contact.consent_events.get().channel == "mailchimp-webhook"
     assert not SyncJob.objects.exists()
 
 
@@ -341,7 +341,7 @@ def test_mailchimps_own_opt_in_subscribes_but_leaves_the_sites_request_unconfirm
     request.refresh_from_db()
     assert request.confirmed_at is None
     # Nothing of the request took effect: no consent record of its own, no tags, no sync.
-    assert [c.source_url for c in contact.consents.all()] == ["mailchimp-webhook"]
+    assert [c.channel for c in contact.consent_events.all()] == ["mailchimp-webhook"]
     assert contact.tags == []
     assert not SyncJob.objects.exists()
     assert {method for method, _path in fake_mailchimp.calls} == {"GET"}  # no echo
@@ -356,7 +356,7 @@ def test_an_erased_address_is_never_re_imported_from_mailchimp(
         payload = fake_mailchimp.webhook_payload(event_type, "list1", "Erased@Example.org")
         assert deliver(payload, django_capture_on_commit_callbacks).status_code == 200
     assert not Contact.objects.exists()
-    assert not SignupConsent.objects.exists()
+    assert not ConsentEvent.objects.exists()
     assert set(WebhookEvent.objects.values_list("outcome", flat=True)) == {
         "erased address: not imported"
     }
@@ -395,7 +395,7 @@ def test_mailchimp_down_during_the_re_read_is_applied_later_once_it_recovers(
     assert event.applied_at is not None and event.outcome == "unsubscribed"
     contact.refresh_from_db()
     assert contact.status == Contact.Status.UNSUBSCRIBED
-    assert SignupConsent.objects.filter(withdrawn=True).count() == 1
+    assert ConsentEvent.objects.filter(action="withdrawn").count() == 1
     assert backend.results == []
 
 
@@ -463,10 +463,11 @@ def test_a_member_deleted_in_mailchimp_is_unsubscribed_here_without_echo(
     change(fake_mailchimp, synced.email)
     assert deliver(payload, django_capture_on_commit_callbacks).status_code == 200
     synced.refresh_from_db()
-    assert synced.status == Contact.Status.UNSUBSCRIBED and synced.unsubscribed_at
-    withdrawal = SignupConsent.objects.get(withdrawn=True)
-    assert (withdrawal.contact, withdrawal.source_url) == (synced, "mailchimp-webhook")
-    assert "Mailchimp" in withdrawal.consent_text
+    applied = WebhookEvent.objects.values_list("outcome", flat=True).first()
+    assert synced.status == Contact.Status.UNSUBSCRIBED and synced.unsubscribed_at, applied
+    withdrawal = ConsentEvent.objects.get(action="withdrawn")
+    assert (withdrawal.contact, withdrawal.channel) == (synced, "mailchimp-webhook")
+    assert "Mailchimp" in withdrawal.text
     assert WebhookEvent.objects.get().outcome.endswith("unsubscribed")
     # Never echoed: no job, and nothing but the re-read goes to Mailchimp.
     assert not SyncJob.objects.exists()
@@ -483,7 +484,7 @@ def test_a_deleted_member_takes_nothing_from_a_contact_not_subscribed_here(
     deliver(payload, django_capture_on_commit_callbacks)
     synced.refresh_from_db()
     assert synced.status == status
-    assert not SignupConsent.objects.exists()
+    assert not ConsentEvent.objects.exists()
     assert WebhookEvent.objects.get().outcome.endswith("nothing to withdraw")
 
 
@@ -496,7 +497,7 @@ def test_a_member_gone_after_a_subscribe_or_profile_event_changes_nothing(
     deliver(payload, django_capture_on_commit_callbacks)
     synced.refresh_from_db()
     assert synced.status == Contact.Status.SUBSCRIBED
-    assert not SignupConsent.objects.exists()
+    assert not ConsentEvent.objects.exists()
     assert WebhookEvent.objects.get().outcome == "no such member in Mailchimp: nothing to apply"
 
 
@@ -666,7 +667,7 @@ def test_an_unexpected_error_while_applying_is_retried_with_backoff(
     deliver(payload, django_capture_on_commit_callbacks)
 
     def bug(*args, **kwargs):
-        SignupConsent.objects.create(contact=synced, purpose="half-done", consent_text="")
+        ConsentEvent.objects.record(synced, purpose="half-done", text="", channel="form")
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("newsletter.inbound.apply_member", bug)
@@ -676,7 +677,7 @@ def test_an_unexpected_error_while_applying_is_retried_with_backoff(
     event = WebhookEvent.objects.get()
     assert event.applied_at is None
     assert event.outcome == "retrying: RuntimeError('a bug')"
-    assert not SignupConsent.objects.exists()  # rolled back
+    assert not ConsentEvent.objects.exists()  # rolled back
     retry = backend.results.pop()
     assert retry.task.run_after is not None
 

@@ -22,7 +22,7 @@ from django.test import Client
 
 from leadmagnets.models import DownloadGrant, LeadMagnetPage
 from newsletter.forms import STARTED_SALT
-from newsletter.models import Contact, DataRequest, SignupConsent, SignupRequest
+from newsletter.models import ConsentEvent, Contact, DataRequest, SignupRequest
 from newsletter.privacy import expire_unconfirmed_requests
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +164,7 @@ def test_a_link_for_one_contact_never_works_for_another(
     alan.refresh_from_db()
     assert grace.status == Contact.Status.UNSUBSCRIBED
     assert alan.status == Contact.Status.PENDING
-    assert not SignupConsent.objects.filter(contact=alan, withdrawn=True).exists()
+    assert not ConsentEvent.objects.filter(contact=alan, action="withdrawn").exists()
 
 
 def forgeries(token: str, other_payload: dict) -> list[str]:
@@ -216,7 +216,7 @@ def test_tampered_links_fail(demo_site, django_capture_on_commit_callbacks):
 
     assert Contact.objects.get(email=GRACE).status == Contact.Status.SUBSCRIBED
     assert Contact.objects.get(email=ALAN).status == Contact.Status.PENDING
-    assert not SignupConsent.objects.filter(withdrawn=True).exists()
+    assert not ConsentEvent.objects.filter(action="withdrawn").exists()
     assert DownloadGrant.objects.get().download_count == 0
     assert DataRequest.objects.filter(status=DataRequest.Status.AWAITING_CONFIRMATION).count() == 2
     # Two confirmations, one delivery, two privacy links: nothing more from any forgery.
@@ -243,7 +243,7 @@ def test_legacy_unsubscribe_and_preference_links_keep_working(
         assert Client().post(path("unsubscribe", unsubscribe)).status_code == 200
     grace.refresh_from_db()
     assert grace.status == Contact.Status.UNSUBSCRIBED
-    assert SignupConsent.objects.get(withdrawn=True).purpose == "newsletter"
+    assert ConsentEvent.objects.get(action="withdrawn").purpose == "newsletter"
 
     # The unsubscribed page leads on to the preference centre, with a link of the new form.
     onward = Client().get(path("unsubscribe", unsubscribe) + "preferences/")

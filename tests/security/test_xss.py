@@ -40,6 +40,7 @@ from wagtail.test.utils.form_data import (
 
 from leadmagnets.models import LeadMagnetPage
 from legal.blocks import ContactRightsBlock, PolicyBodyBlock
+from legal.hashing import text_hash
 from legal.models import (
     ConsentBannerSettings,
     ImpressumPage,
@@ -55,7 +56,6 @@ from legal.validators import (
     validate_rich_text_links,
     validate_web_address,
 )
-from legal.versioning import fingerprint
 from newsletter.models import Contact, NewsletterSettings, NewsletterTopic
 from newsletter.preferences import preferences_token
 from newsletter.signup import Consent, confirmation_token, sign_up
@@ -354,7 +354,7 @@ def insert_version(page, label: str, html: str, effective_date) -> PolicyVersion
         effective_date=effective_date,
         revision=pinned.revision,
         html=html,
-        sha256=fingerprint(html),
+        sha256=text_hash(html),
     )
 
 
@@ -430,7 +430,7 @@ def test_version_and_current_pages_drop_stored_markup_but_keep_the_evidence(
     # The row itself is untouched: the archive still proves what was published.
     version.refresh_from_db()
     assert (version.html, version.sha256) == stored
-    assert version.sha256 == fingerprint(version.html)
+    assert version.sha256 == text_hash(version.html)
     assert '<template id="cc-banner-template">' in version.html
 
 
@@ -813,8 +813,8 @@ def lead_magnet_confirmed_scene() -> Scene:
         first_name="Rea",
         consents=[Consent(page.purpose, page.consent_text)],
         tags=page.tags(),
-        source_page=page,
-        source_url=page.url,
+        page=page,
+        page_url=page.url,
     )
     assert held_until is None
     path = reverse("newsletter:confirm", args=[confirmation_token(request)])

@@ -33,9 +33,9 @@ from legal.consent import banner_config
 from legal.models import ConsentRecord
 from newsletter.forms import STARTED_SALT
 from newsletter.models import (
+    ConsentEvent,
     Contact,
     DataRequest,
-    SignupConsent,
     SignupRequest,
     SyncJob,
     normalise_email,
@@ -128,7 +128,7 @@ def test_the_footer_form_shows_its_errors_on_a_page_to_fix_and_send_again_from(
     later = time_machine.travel(time.time() + 10)
     with later:
         assert post_signup(client, again).status_code == 303
-    assert SignupRequest.objects.get().source_url == "footer"
+    assert SignupRequest.objects.get().channel == "footer"
 
 
 def test_the_error_page_of_a_block_form_keeps_its_page(client, demo_site):
@@ -228,7 +228,7 @@ DEMO_FORMS = [
 COUNTED = [
     Contact,
     SignupRequest,
-    SignupConsent,
+    ConsentEvent,
     SyncJob,
     ConsentRecord,
     DataRequest,
@@ -333,11 +333,11 @@ def assert_nothing_half_stored(before, after, status, target_name, known):
     # records and nothing of an unconfirmed one took effect.
     assert not Contact.objects.filter(signup_requests__isnull=True).exists()
     for request in SignupRequest.objects.select_related("contact"):
-        recorded = request.contact.consents.filter(given_at=request.created_at).count()
+        recorded = request.contact.consent_events.filter(occurred_at=request.created_at).count()
         assert recorded == (len(request.consents) if request.confirmed_at else 0)
     for email, key in Contact.objects.values_list("email", "email_key"):
         assert key == normalise_email(email)
-    for text, digest in SignupConsent.objects.values_list("consent_text", "text_sha256"):
+    for text, digest in ConsentEvent.objects.values_list("text", "text_sha256"):
         assert text and digest == hashlib.sha256(text.encode()).hexdigest()
     # Cookie choices only name the banner's categories and services.
     for choices in ConsentRecord.objects.values_list("choices", flat=True):
