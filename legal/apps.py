@@ -8,4 +8,5 @@ class LegalConfig(AppConfig):
     verbose_name = "Legal"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
+        # App loading: the receivers need ready models.
+        from . import signals  # noqa: F401, PLC0415

@@ -1,4 +1,7 @@
-"""The blocks of a policy body. Rendering them produces the HTML a published version freezes."""
+"""The blocks of a policy body. Rendering them produces the HTML a published version freezes.
+
+The page models import these blocks, so the blocks import no models: the two that render a
+registry read it in their templates, through the `registry_tags` library."""
 
 from django.utils.text import slugify
 from wagtail import blocks
@@ -63,13 +66,6 @@ class ThirdPartyServicesBlock(blocks.StructBlock):
         label = "Third-party services (from the registry)"
         template = "legal/blocks/services_block.html"
 
-    def get_context(self, value, parent_context=None):
-        from .models import ThirdPartyService
-
-        context = super().get_context(value, parent_context)
-        context["services"] = ThirdPartyService.objects.all()
-        return context
-
 
 class CookieDeclarationBlock(blocks.StructBlock):
     """Renders every cookie group and cookie the consent manager controls."""
@@ -82,49 +78,6 @@ class CookieDeclarationBlock(blocks.StructBlock):
         icon = "clipboard-list"
         label = "Cookie declaration (from the consent registry)"
         template = "legal/blocks/cookie_declaration_block.html"
-
-    def get_context(self, value, parent_context=None):
-        from cookie_consent.models import CookieGroup
-
-        from .models import ServiceCookie
-
-        context = super().get_context(value, parent_context)
-        groups = list(
-            CookieGroup.objects.prefetch_related("cookie_set").order_by("ordering", "name")
-        )
-        declared = ServiceCookie.objects.select_related("service").order_by(
-            "service__sort_order", "sort_order"
-        )
-        by_group: dict[int, list] = {}
-        seen = set()
-        for cookie in declared:
-            group_id = cookie.service.cookie_group_id
-            by_group.setdefault(group_id, []).append(
-                {
-                    "name": cookie.name,
-                    "domain": cookie.domain,
-                    "provider": cookie.service.name,
-                    "purpose": cookie.purpose,
-                    "lifetime": cookie.lifetime,
-                }
-            )
-            seen.add((group_id, cookie.name, cookie.domain))
-        for group in groups:
-            # Cookies declared directly on a category (the site's own) complete the table.
-            own = [
-                {
-                    "name": c.name,
-                    "domain": c.domain,
-                    "provider": "This site",
-                    "purpose": c.description,
-                    "lifetime": "",
-                }
-                for c in group.cookie_set.all()
-                if (group.pk, c.name, c.domain) not in seen
-            ]
-            group.rows = by_group.get(group.pk, []) + own
-        context["groups"] = groups
-        return context
 
 
 class ContactRightsBlock(blocks.StructBlock):

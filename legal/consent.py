@@ -12,15 +12,17 @@ import string
 import time
 from dataclasses import dataclass
 
-from cookie_consent.models import CookieGroup
+from cookie_consent.models import Cookie, CookieGroup
 from cookie_consent.util import dict_to_cookie_str
 from django.conf import settings
 from django.core import signing
-from django.db.models import Max
+from django.db.models import Max, TextChoices
 from django.utils import timezone
+from wagtail.models import Site
 
 from .models import (
     ConsentBannerSettings,
+    ConsentMethod,
     ConsentRecord,
     LegalKind,
     PolicyVersion,
@@ -32,6 +34,16 @@ STATE_COOKIE = "consent_state"
 SIGNING_SALT = "legal.consent.state"
 DAY = 24 * 60 * 60
 HOST_PREFIX = "__Host-"
+# The category a Global Privacy Control signal opts out of (CPRA § 7025); consent.js too.
+GPC_CATEGORY = "marketing"
+
+
+class ConsentAction(TextChoices):
+    """The buttons of the banner and the dialog, posted as `action`."""
+
+    ACCEPT_ALL = "accept_all", "Accept all"
+    REJECT_ALL = "reject_all", "Reject all"
+    SAVE = "save", "Save choices"
 
 
 def cookie_name(name: str) -> str:
@@ -92,8 +104,6 @@ def optional_categories():
 def banner_settings(request=None) -> ConsentBannerSettings:
     if request is not None:
         return ConsentBannerSettings.for_request(request)
-    from wagtail.models import Site
-
     return ConsentBannerSettings.for_site(Site.objects.get(is_default_site=True))
 
 
@@ -154,7 +164,7 @@ def parse_decision(data, *, gpc_header: bool, config: dict, language: str) -> De
     required = set(CookieGroup.objects.filter(is_required=True).values_list("varname", flat=True))
     services_by_key = {s["key"]: s for s in config["services"]}
     action = data.get("action", "")
-    if action not in {"accept_all", "reject_all", "save"}:
+    if action not in ConsentAction.values:
         raise ConsentError("Unknown action: use accept_all, reject_all or save.")
     chosen = set(data.getlist("categories"))
     unknown = chosen - known_categories - required
@@ -166,13 +176,13 @@ def parse_decision(data, *, gpc_header: bool, config: dict, language: str) -> De
         raise ConsentError(f"Unknown service: {', '.join(sorted(unknown_services))}.")
     gpc = gpc_header or data.get("gpc") == "1"
 
-    if action == "accept_all":
+    if action == ConsentAction.ACCEPT_ALL:
         groups = dict.fromkeys(known_categories, True)
-        if gpc and "marketing" in groups:
+        if gpc and GPC_CATEGORY in groups:
             # CPRA § 7025: GPC opts out of marketing; only the marketing switch itself wins.
-            groups["marketing"] = "marketing" in chosen
+            groups[GPC_CATEGORY] = GPC_CATEGORY in chosen
         services_on = set(services_by_key)
-    elif action == "reject_all":
+    elif action == ConsentAction.REJECT_ALL:
         groups = dict.fromkeys(known_categories, False)
     else:
         groups = {key: key in chosen for key in known_categories}
@@ -181,9 +191,9 @@ def parse_decision(data, *, gpc_header: bool, config: dict, language: str) -> De
         key: groups.get(service["category"], False) and key in services_on
         for key, service in services_by_key.items()
     }
-    method = data.get("method", "banner")
-    if method not in {"banner", "settings", "withdrawal", "gpc"}:
-        method = "banner"
+    method = data.get("method", ConsentMethod.BANNER)
+    if method not in ConsentMethod.values:
+        method = ConsentMethod.BANNER
     text_hash = data.get("text_hash", "")
     if len(text_hash) != 64 or any(ch not in "0123456789abcdef" for ch in text_hash):
         text_hash = config["textHash"]
@@ -283,8 +293,6 @@ def write_state(response, state: dict, *, secure: bool) -> None:
 def sync_service_cookies(service: ThirdPartyService) -> None:
     """Mirror a service's declared cookies into django-cookie-consent's Cookie rows of its
     category, so the package's per-category versioning sees new cookies."""
-    from cookie_consent.models import Cookie
-
     if service.cookie_group_id is None:
         return
     declared = list(ServiceCookie.objects.filter(service=service))

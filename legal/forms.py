@@ -4,7 +4,8 @@ permission)."""
 
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
-from .versioning import label_is_after, next_label
+from .choices import ServiceType
+from .version_labels import label_is_after, next_label
 
 
 class LegalPageForm(WagtailAdminPageForm):
@@ -125,9 +126,6 @@ class ThirdPartyServiceForm(WagtailAdminModelForm):
     (its FieldPanel asks for the permission), so the refusal is shown next to the type."""
 
     def clean(self):
-        # Imported here: the model names this form as its base_form_class.
-        from .models.services import ServiceType
-
         cleaned = super().clean()
         chosen = cleaned.get("service_type")
         user = self.for_user

@@ -1,12 +1,15 @@
 """Every publish of a legal page, and every change to a registry a published page renders,
 becomes a new PolicyVersion. Connected in LegalConfig.ready()."""
 
+from cookie_consent.models import Cookie, CookieGroup
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published
 
+from .consent import sync_service_cookies
+from .hashing import text_hash
 from .models import LegalPage, PolicyPage, ServiceCookie, ThirdPartyService
-from .versioning import fingerprint, record_version
+from .versioning import record_version
 
 
 @receiver(page_published)
@@ -29,7 +32,7 @@ def record_registry_change(block_type: str, summary: str) -> list:
         if not any(block.block_type == block_type for block in page.body):
             continue
         latest = page.versions.order_by("-pk").first()
-        if latest is not None and fingerprint(page.render_snapshot()) == latest.sha256:
+        if latest is not None and text_hash(page.render_snapshot()) == latest.sha256:
             continue
         created.append(record_version(page, page.live_revision, registry_change=summary))
     return created
@@ -53,8 +56,6 @@ def _cookie_registry_changed(sender, instance, **kwargs):
 
 
 def connect_cookie_registry():
-    from cookie_consent.models import Cookie, CookieGroup
-
     for model in (Cookie, CookieGroup):
         post_save.connect(_cookie_registry_changed, sender=model, dispatch_uid=f"legal-{model}")
         post_delete.connect(_cookie_registry_changed, sender=model, dispatch_uid=f"legal-d{model}")
@@ -68,15 +69,11 @@ def service_cookie_saved(sender, instance, raw=False, **kwargs):
     # A cookie declared on a service becomes a row of django-cookie-consent in the service's
     # category; its creation date re-asks visitors who accepted that category before.
     if not raw:
-        from .consent import sync_service_cookies
-
         sync_service_cookies(instance.service)
 
 
 @receiver(post_delete, sender=ServiceCookie)
 def service_cookie_deleted(sender, instance, **kwargs):
-    from cookie_consent.models import Cookie
-
     service = ThirdPartyService.objects.filter(pk=instance.service_id).first()
     if service is not None and service.cookie_group_id:
         Cookie.objects.filter(

@@ -1,40 +1,11 @@
-"""Version labels and the freezing of a published legal page into an immutable PolicyVersion."""
-
-import hashlib
-import re
+"""Freezing a published legal page into an immutable PolicyVersion."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-LABEL_PATTERN = r"\d{1,4}(?:\.\d{1,4}){0,2}"
-LABEL_RE = re.compile(rf"^{LABEL_PATTERN}$")
-FIRST_LABEL = "1.0"
-
-
-def parse_label(label: str) -> tuple[int, int, int]:
-    """'2.4' -> (2, 4, 0): labels compare as numbers, so 1.10 comes after 1.9."""
-    parts = [int(part) for part in label.split(".")]
-    return (*parts, *([0] * (3 - len(parts))))
-
-
-def is_valid_label(label: str) -> bool:
-    return bool(label) and bool(LABEL_RE.match(label))
-
-
-def label_is_after(label: str, other: str) -> bool:
-    return is_valid_label(label) and parse_label(label) > parse_label(other)
-
-
-def next_label(label: str | None) -> str:
-    """The label proposed after `label`: its last number plus one ('2.4.3' -> '2.4.4')."""
-    if not label or not is_valid_label(label):
-        return FIRST_LABEL
-    *head, last = label.split(".")
-    return ".".join([*head, str(int(last) + 1)])
-
-
-def fingerprint(html: str) -> str:
-    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+from .hashing import text_hash
+from .models import LegalPage, PolicyVersion
+from .version_labels import FIRST_LABEL, is_valid_label, label_is_after, next_label
 
 
 def record_version(page, revision, *, registry_change: str = ""):
@@ -48,8 +19,6 @@ def record_version(page, revision, *, registry_change: str = ""):
     The page row is locked so two editors publishing at once get consecutive labels; the
     unique constraint on (page, label) is the last line of defence, and a clash retries.
     """
-    from .models import LegalPage, PolicyVersion
-
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -79,7 +48,7 @@ def record_version(page, revision, *, registry_change: str = ""):
                     change_summary=summary,
                     revision=revision,
                     html=html,
-                    sha256=fingerprint(html),
+                    sha256=text_hash(html),
                 )
                 # The live row shows what was actually recorded (a proposed label, a default
                 # date); the revision keeps what the editor typed.

@@ -37,9 +37,9 @@ class LegalPagesMenuItem(MenuItem):
 
 
 class LegalPageListingViewSet(PageListingViewSet):
-    """Every policy and impressum page of every site, with its kind and status: the shortcut
-    from the menu. New legal pages are added under the home page in the page explorer, where
-    the page-type rules apply, so this listing has no "Add" button."""
+    """Every policy and impressum page of every site, with its kind and status: the menu's
+    shortcut to them. New legal pages are added under the home page in the page explorer,
+    where the page-type rules apply, so this listing has no "Add" button."""
 
     model = LegalPage
     name = "legal-pages"

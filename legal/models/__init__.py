@@ -1,9 +1,10 @@
-"""The legal app's models, one module per concern."""
+"""The legal app's models, one module per concern, and the vocabularies of their fields."""
 
-from .consent import ConsentBannerSettings, ConsentMethod, ConsentRecord, ServiceCookie
+from ..choices import ConsentMethod, LegalBasis, LegalKind, ServiceType, TransferSafeguard
+from .consent import ConsentBannerSettings, ConsentRecord, ServiceCookie
 from .pages import ImpressumPage, LegalPage, PolicyPage
-from .services import LegalBasis, ServiceType, ThirdPartyService, TransferSafeguard
-from .versions import LegalKind, PolicyVersion
+from .services import ThirdPartyService
+from .versions import PolicyVersion
 
 __all__ = [
     "ConsentBannerSettings",

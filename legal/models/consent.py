@@ -6,7 +6,6 @@ each service declares its cookies here, and they are mirrored into that package'
 table, whose newest row dates a category (a new cookie means visitors are asked again).
 """
 
-import hashlib
 import json
 
 from django.core.exceptions import ValidationError
@@ -16,6 +15,9 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
+
+from ..choices import ConsentMethod
+from ..hashing import text_hash
 
 
 class ServiceCookie(Orderable):
@@ -40,13 +42,6 @@ class ServiceCookie(Orderable):
 
     def __str__(self):
         return self.name
-
-
-class ConsentMethod(models.TextChoices):
-    BANNER = "banner", "Banner (first layer)"
-    SETTINGS = "settings", "Settings dialog"
-    GPC = "gpc", "Global Privacy Control"
-    WITHDRAWAL = "withdrawal", "Withdrawal"
 
 
 class ConsentRecord(models.Model):
@@ -163,6 +158,4 @@ class ConsentBannerSettings(BaseSiteSetting):
             "texts": self.texts(),
             "categories": [(c["key"], c["name"], c["description"]) for c in categories],
         }
-        return hashlib.sha256(
-            json.dumps(shown, sort_keys=True, ensure_ascii=False).encode()
-        ).hexdigest()
+        return text_hash(json.dumps(shown, sort_keys=True, ensure_ascii=False))

@@ -16,11 +16,12 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from ..blocks import PolicyBodyBlock
+from ..choices import LegalKind
 from ..comparison import compare_snapshots
 from ..forms import ImpressumPageForm, LegalPageForm, PolicyPageForm
 from ..sanitizing import clean_snapshot
-from ..versioning import LABEL_PATTERN
-from .versions import LegalKind, PolicyVersion
+from ..version_labels import FIRST_LABEL, LABEL_PATTERN
+from .versions import PolicyVersion
 
 
 class LegalPage(RoutablePageMixin, Page):
@@ -30,7 +31,7 @@ class LegalPage(RoutablePageMixin, Page):
 
     version_label = models.CharField(
         max_length=20,
-        default="1.0",
+        default=FIRST_LABEL,
         validators=[RegexValidator(rf"^{LABEL_PATTERN}$", "Use numbers like 2, 2.1 or 2.4.3.")],
         help_text="Must be higher than the last published version; the next one is proposed.",
     )

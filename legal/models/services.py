@@ -10,41 +10,9 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.search import index
 
+from ..choices import LegalBasis, ServiceType, TransferSafeguard
 from ..forms import ThirdPartyServiceForm
 from ..validators import validate_web_address
-
-
-class LegalBasis(models.TextChoices):
-    # GDPR Art. 6(1): the six lawful bases.
-    CONSENT = "a", "Consent (GDPR Art. 6(1)(a))"
-    CONTRACT = "b", "Contract (GDPR Art. 6(1)(b))"
-    LEGAL_OBLIGATION = "c", "Legal obligation (GDPR Art. 6(1)(c))"
-    VITAL_INTERESTS = "d", "Vital interests (GDPR Art. 6(1)(d))"
-    PUBLIC_TASK = "e", "Public task (GDPR Art. 6(1)(e))"
-    LEGITIMATE_INTERESTS = "f", "Legitimate interests (GDPR Art. 6(1)(f))"
-
-
-class TransferSafeguard(models.TextChoices):
-    # GDPR Chapter V: what makes a transfer outside the EU/EEA lawful.
-    NONE = "none", "No transfer outside the EU/EEA"
-    ADEQUACY = "adequacy", "Adequacy decision (GDPR Art. 45)"
-    SCCS = "sccs", "Standard contractual clauses (GDPR Art. 46(2)(c))"
-    ADEQUACY_SCCS = "adequacy_sccs", "Adequacy decision (Art. 45) and standard contractual clauses"
-    BCR = "bcr", "Binding corporate rules (GDPR Art. 47)"
-    CONSENT = "consent", "Explicit consent (GDPR Art. 49(1)(a))"
-
-
-class ServiceType(models.TextChoices):
-    """What the site renders for a service. Built-in types take only an id: the project
-    writes the tag, so an editor never pastes third-party code."""
-
-    NONE = "none", "No code on the site (server-side, e.g. Mailchimp)"
-    GA4 = "ga4", "Google Analytics 4"
-    GTM = "gtm", "Google Tag Manager"
-    GOOGLE_ADS = "google_ads", "Google Ads"
-    META_PIXEL = "meta_pixel", "Meta Pixel"
-    CUSTOM = "custom", "Custom script (needs the 'edit custom scripts' permission)"
-
 
 TRACKING_ID_FORMATS = {
     ServiceType.GA4: (r"^G-[A-Z0-9]{4,12}$", "G-XXXXXXXXXX"),

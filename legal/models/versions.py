@@ -4,14 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from ..choices import LegalKind
 from ..sanitizing import clean_snapshot
-
-
-class LegalKind(models.TextChoices):
-    PRIVACY = "privacy", "Privacy policy"
-    COOKIES = "cookies", "Cookie policy"
-    TERMS = "terms", "Terms"
-    IMPRESSUM = "impressum", "Impressum"
 
 
 class PolicyVersionQuerySet(models.QuerySet):
@@ -33,8 +27,10 @@ class PolicyVersionQuerySet(models.QuerySet):
 
 
 class PolicyVersion(models.Model):
-    """What a legal page said when it was published: the pinned revision (PROTECT keeps
-    `purge_revisions` away from it, see wagtail.md §1.2), the rendered HTML and its SHA-256."""
+    """What a legal page said when it was published: the pinned revision, the rendered HTML
+    and its SHA-256. The revision is PROTECTed: `purge_revisions` deletes even the live
+    revision once a newer draft exists (Wagtail 8.0; fix proposed in wagtail/wagtail#13869),
+    but skips a revision that a PROTECT foreign key points at."""
 
     page = models.ForeignKey("legal.LegalPage", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=LegalKind.choices)

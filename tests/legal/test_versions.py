@@ -15,7 +15,8 @@ from django.utils.formats import date_format
 from wagtail.models import Revision
 
 from legal.models import PolicyPage, PolicyVersion
-from legal.versioning import label_is_after, next_label, record_version
+from legal.version_labels import label_is_after, next_label
+from legal.versioning import record_version
 from tests.legal.factories import PolicyPageFactory, ThirdPartyServiceFactory
 from tests.legal.publishing import publish
 
