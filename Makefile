@@ -29,10 +29,12 @@ test: install-test browser
 test-fast: install-test
 	$(PY) -m pytest -m "not browser and not slow" -n 2 --reuse-migrated-db $(PYTEST_ARGS)
 
-## lint: ruff over the whole tree
+## lint: ruff over the whole tree, and the import contracts in pyproject.toml (app layers,
+## no import cycle inside an app)
 lint: install-test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## bench: every figure the project promises, measured in one run, as one table
 bench: install-test browser bench-tools

@@ -8,4 +8,5 @@ class LeadmagnetsConfig(AppConfig):
     verbose_name = "Lead magnets"
 
     def ready(self):
-        from . import delivery, privacy  # noqa: F401  (connect the signal receivers)
+        # App loading: the modules connect their signal receivers once the models are ready.
+        from . import delivery, privacy  # noqa: F401, PLC0415

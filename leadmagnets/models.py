@@ -10,6 +10,8 @@ from wagtail.models import Page
 from legal.validators import validate_rich_text_links
 from newsletter.models import new_link_key
 
+from .forms import LeadMagnetForm
+
 
 class LeadMagnetPage(Page):
     """A page offering one resource (a guide, a checklist) in exchange for a confirmed
@@ -95,8 +97,6 @@ class LeadMagnetPage(Page):
         }
 
     def get_context(self, request, *args, **kwargs):
-        from .forms import LeadMagnetForm
-
         context = super().get_context(request, *args, **kwargs)
         context["form"] = kwargs.get("form") or LeadMagnetForm(page=self)
         return context

@@ -9,7 +9,8 @@ class WebsiteConfig(AppConfig):
     verbose_name = "Website"
 
     def ready(self):
-        from . import checks, page_cache  # noqa: F401 (checks registers itself)
+        # App loading: both modules connect receivers and register checks on ready models.
+        from . import checks, page_cache  # noqa: F401, PLC0415
 
         # Content changes empty the page cache in every process, the worker's included.
         page_cache.connect_signals()

@@ -128,7 +128,7 @@ class ContactPage(AbstractEmailForm):
     def get_submissions_list_view_class(self):
         """Visitors write the submissions: exported as text, never as spreadsheet formulas.
         Imported here because Wagtail's admin views need every model loaded first."""
-        from legal.spreadsheets import FormulaSafeSubmissionsListView
+        from legal.spreadsheets import FormulaSafeSubmissionsListView  # noqa: PLC0415 (app loading)
 
         return FormulaSafeSubmissionsListView
 

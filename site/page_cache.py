@@ -48,13 +48,19 @@ from django.utils import timezone
 from django.utils.cache import cc_delim_re, get_max_age
 from django.utils.connection import ConnectionProxy
 from django_tasks import task
+from modelcluster.models import get_all_child_relations
 from wagtail import views as wagtail_views
 from wagtail.contrib.frontend_cache.backends import CloudflareBackend
 from wagtail.contrib.frontend_cache.utils import PurgeBatch, purge_page_from_cache
-from wagtail.models import Page
+from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.snippets.models import get_snippet_models
 
 from legal.http import assert_no_transaction
+from legal.models import PolicyVersion
 
 # The "pages" cache: Redis when configured, else files shared by every process on this machine.
 cache = ConnectionProxy(caches, "pages")
@@ -211,8 +217,6 @@ def next_policy_change(generation: int) -> float:
     known_generation, moment = _next_policy_change
     if known_generation == generation and time.time() < moment:
         return moment
-    from legal.models import PolicyVersion
-
     day = (
         PolicyVersion.objects.upcoming()
         .order_by("effective_date")
@@ -263,13 +267,6 @@ def content_models() -> frozenset:
     inline children), settings, sites, view restrictions, images, documents and policy
     versions. Looked up once, at the first save after start-up, when every app's
     wagtail_hooks (where snippets are registered) has been imported."""
-    from modelcluster.models import get_all_child_relations
-    from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
-    from wagtail.documents import get_document_model
-    from wagtail.images import get_image_model
-    from wagtail.models import PageViewRestriction, Site
-    from wagtail.snippets.models import get_snippet_models
-
     models = {
         apps.get_model("legal", "PolicyVersion"),
         Site,

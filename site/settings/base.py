@@ -1,8 +1,8 @@
 """Production settings: safe by default, configured through the environment.
 
 Every variable a deployer may set is read here, with its default and meaning next to it
-(the table in README.md and ../shared/docs/contract.md). `dev.py` and `test.py` import this
-module and only loosen or speed things up.
+(the table in README.md). `dev.py` and `test.py` import this module and only loosen or
+speed things up.
 """
 
 import os
