@@ -1,16 +1,15 @@
 """Delivery of a resource to a confirmed contact: a grant, a signed expiring link, a mail."""
 
 from django.conf import settings
-from django.core import signing
+from django.db import transaction
 from django.dispatch import receiver
 from django.urls import reverse
 from django_tasks import task
 
+from newsletter import links
 from newsletter.mail import compose_mail
 from newsletter.models import Contact
-from newsletter.preferences import preferences_url
 from newsletter.signup import contact_confirmed
-from newsletter.unsubscribe import unsubscribe_url
 
 from .models import DownloadGrant, LeadMagnetPage
 
@@ -22,16 +21,14 @@ DOWNLOAD_SALT = "leadmagnet.download.v2"
 
 def download_token(grant: DownloadGrant) -> str:
     """The grant's random key, signed and dated: no database id, no address."""
-    return signing.dumps({"k": grant.key}, salt=DOWNLOAD_SALT)
+    return links.sign({"k": grant.key}, DOWNLOAD_SALT, dated=True)
 
 
 def read_download_token(token: str) -> DownloadGrant | None:
+    """The grant of a valid, unexpired link, else None."""
     max_age = settings.LEADMAGNET_DOWNLOAD_DAYS * 24 * 60 * 60
-    try:
-        data = signing.loads(token, salt=DOWNLOAD_SALT, max_age=max_age)
-    except signing.BadSignature:  # also SignatureExpired
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
+    data = links.read_token(token, DOWNLOAD_SALT, max_age=max_age)
+    if data is None:
         return None
     return DownloadGrant.objects.select_related("page", "contact").filter(key=data["k"]).first()
 
@@ -48,8 +45,6 @@ def deliver_on_confirmation(sender, contact, purposes, **kwargs):
     if page is None:
         return None
     grant = DownloadGrant.objects.create(contact=contact, page=page)
-    from django.db import transaction
-
     transaction.on_commit(lambda: send_delivery.enqueue(grant.pk))
     return {
         "label": f"Download “{page.title}”",
@@ -65,14 +60,13 @@ def send_delivery(grant_id: int) -> None:
     grant = DownloadGrant.objects.select_related("page", "contact").filter(pk=grant_id).first()
     if grant is None or grant.contact.status == Contact.Status.CLEANED:
         return
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
     context = {
         "contact": grant.contact,
         "page": grant.page,
-        "download_url": base + download_url(grant),
+        "download_url": links.absolute_url(download_url(grant)),
         "valid_days": settings.LEADMAGNET_DOWNLOAD_DAYS,
-        "unsubscribe_url": unsubscribe_url(grant.contact, grant.page.purpose),
-        "preferences_url": preferences_url(grant.contact),
+        "unsubscribe_url": links.unsubscribe_url(grant.contact, grant.page.purpose),
+        "preferences_url": links.preferences_url(grant.contact),
     }
     # Sent to a member of the site's list for one of its purposes, which the person may
     # leave: list mail, with the list's List-Id and unsubscribe headers. The subject holds

@@ -3,7 +3,7 @@ person. Erasure needs nothing here: grants are deleted with their contact."""
 
 from django.dispatch import receiver
 
-from newsletter.privacy import collect_personal_data
+from newsletter.privacy.export import collect_personal_data
 
 from .models import DownloadGrant
 

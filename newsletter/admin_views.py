@@ -8,9 +8,8 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import mailchimp
-from .models import Contact, SyncJob
-from .tasks import sync_contact
+from . import mailchimp, outbox
+from .models import Contact
 
 FILTERS = {
     "all": None,
@@ -64,10 +63,7 @@ def retry(request):
     count = 0
     with transaction.atomic():
         for contact in contacts:
-            contact.sync_jobs.filter(state=SyncJob.State.FAILED).requeue()
-            contact.sync_state = Contact.SyncState.QUEUED
-            contact.save(update_fields=["sync_state"])
-            transaction.on_commit(lambda pk=contact.pk: sync_contact.enqueue(pk))
+            outbox.requeue_failed(contact)
             count += 1
     messages.success(request, f"{count} contact(s) queued for another sync.")
     return redirect("newsletter_sync")

@@ -1,3 +1,5 @@
+"""The newsletter app: its name, and the receivers it connects once the app registry is ready."""
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,7 @@ class NewsletterConfig(AppConfig):
 
     name = "newsletter"
     verbose_name = "Newsletter"
+
+    def ready(self):
+        # Connects the outbox's wake-up receivers (app loading).
+        from . import tasks  # noqa: F401, PLC0415

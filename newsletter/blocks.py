@@ -2,11 +2,7 @@
 
 from wagtail import blocks
 
-from .forms import SignupForm
-
-
-def form_ids(block_id: str) -> str:
-    return f"signup-{block_id[:8]}-%s" if block_id else "id_%s"
+from .forms import SignupForm, form_ids
 
 
 class NewsletterSignupBlock(blocks.StructBlock):

@@ -1,5 +1,9 @@
 """The sign-up form: the fields an editor switched on, one unticked consent checkbox, and the
-always-on spam checks (honeypot, minimum fill time)."""
+always-on spam checks (honeypot, minimum fill time); and the preference centre's form.
+
+Imports no models (they import this module, through blocks): the preference centre's
+view passes the topics in.
+"""
 
 import time
 
@@ -9,11 +13,18 @@ from django.core import signing
 from django.core.validators import RegexValidator
 
 from .captcha import captcha_enabled, captcha_field
+from .texts import NEWSLETTER_TEXT, topic_text
 
 STARTED_SALT = "newsletter.form-started"
 CONTROL_CHARACTERS = RegexValidator(
     r"[\x00-\x1f\x7f]", "Please remove control characters.", inverse_match=True
 )
+
+
+def form_ids(block_id: str) -> str:
+    """The sign-up form's `auto_id` for the block `block_id`: field ids unique per block,
+    as a page may show its own form and the footer's."""
+    return f"signup-{block_id[:8]}-%s" if block_id else "id_%s"
 
 
 def started_token() -> str:
@@ -105,14 +116,13 @@ class SignupForm(forms.Form):
 
 class TopicChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        from .preferences import topic_text
-
         # The label is the stored consent text, word for word.
         return topic_text(obj)
 
 
 class PreferencesForm(forms.Form):
-    """The preference centre: the newsletter switch and one checkbox per topic."""
+    """The preference centre: the newsletter switch and one checkbox per topic of
+    `topics`, the queryset of topics people can choose."""
 
     newsletter = forms.BooleanField(required=False)
     topics = TopicChoiceField(
@@ -123,11 +133,7 @@ class PreferencesForm(forms.Form):
         label="Topics",
     )
 
-    def __init__(self, *args, **kwargs):
-        # Imported here: models imports this module (through blocks).
-        from .models import NewsletterTopic
-        from .preferences import NEWSLETTER_TEXT
-
+    def __init__(self, *args, topics, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["newsletter"].label = NEWSLETTER_TEXT
-        self.fields["topics"].queryset = NewsletterTopic.objects.all()
+        self.fields["topics"].queryset = topics

@@ -14,7 +14,6 @@ import logging
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks import task
 
 from legal.http import TransactionOpenError
 
@@ -28,15 +27,20 @@ from .models import (
     WebhookEvent,
     normalise_email,
 )
-from .signup import enqueue_sync
+from .outbox import (
+    IN_FLIGHT,
+    RETRY_WINDOW,
+    backoff_seconds,
+    enqueue_sync,
+    supersede_subscribing_jobs,
+    wake,
+)
+from .texts import NEWSLETTER, SUBSCRIBED_IN_MAILCHIMP, WITHDRAWAL_TEXTS
 
 logger = logging.getLogger(__name__)
 
 WEBHOOK_SOURCE = ConsentChannel.MAILCHIMP_WEBHOOK
 RECONCILE_SOURCE = ConsentChannel.MAILCHIMP_RECONCILE
-IN_FLIGHT = [SyncJob.State.QUEUED, SyncJob.State.RETRYING]
-# Jobs that would put the person (back) on the list in Mailchimp.
-SUBSCRIBING_JOBS = [SyncJob.Kind.UPSERT, SyncJob.Kind.RESUBSCRIBE]
 WITHDRAWING_JOBS = [SyncJob.Kind.UNSUBSCRIBE, SyncJob.Kind.ERASE]
 # Jobs that set the member's status to subscribed outright (a fresh confirmation here).
 EXPLICIT_SUBSCRIBE = Q(kind=SyncJob.Kind.RESUBSCRIBE) | Q(
@@ -54,10 +58,6 @@ SUBSCRIBE_ON_ITS_WAY = f"{KEPT_SUBSCRIBED}, its subscribe is on its way to Mailc
 SUBSCRIBE_FAILED = f"{KEPT_SUBSCRIBED}, its subscribe failed in Mailchimp: left for an editor"
 OPT_IN_DONE = "subscribed in Mailchimp after its own opt-in: synced"
 NOT_CONFIRMED_BY_API = "not confirmed by the API: left alone"
-SUBSCRIBED_IN_MAILCHIMP = (
-    "Subscribed through Mailchimp (one of its sign-up forms or the audience's admin); "
-    "Mailchimp holds the wording that was shown."
-)
 
 
 def mailchimp_time(value) -> datetime.datetime | None:
@@ -113,13 +113,6 @@ def rename(contact, member) -> bool:
     return bool(changed)
 
 
-WITHDRAWAL_TEXTS = {
-    "unsubscribed": "Unsubscribed in Mailchimp.",
-    "archived": "Archived (deleted from the audience) in Mailchimp.",
-    "gone": "Deleted from the audience in Mailchimp (the API no longer has the member).",
-}
-
-
 def confirmed_after_change(contact, member) -> bool:
     """Whether the newsletter was confirmed here after Mailchimp's last change of `member`.
     Mailchimp counts in whole seconds: a tie is not after."""
@@ -154,7 +147,7 @@ def withdraw(contact, member, *, source: str) -> str:
     # GDPR Art. 7(3): a withdrawal is recorded like the consent it ends.
     ConsentEvent.objects.record(
         contact,
-        purpose="newsletter",
+        purpose=NEWSLETTER,
         text=text,
         channel=source,
         withdrawn=True,
@@ -238,9 +231,7 @@ def resubscribe(contact, member, *, source: str) -> str:
     contact.save()
     record_mailchimp_consent(contact, source=source)
     if held:
-        from .tasks import sync_contact
-
-        transaction.on_commit(lambda: sync_contact.enqueue(contact.pk))
+        wake(contact.pk)
     return "subscribed (through Mailchimp)"
 
 
@@ -267,7 +258,7 @@ def confirm_from_mailchimp(contact, member, *, source: str) -> None:
 def record_mailchimp_consent(contact, *, source: str) -> None:
     ConsentEvent.objects.record(
         contact,
-        purpose="newsletter",
+        purpose=NEWSLETTER,
         text=SUBSCRIBED_IN_MAILCHIMP,
         channel=source,
         occurred_at=contact.confirmed_at,
@@ -318,20 +309,9 @@ def change_address(old_email: str, member: dict, *, source: str) -> str:
     return "address changed; " + apply_member(member, source=source, update_names=True)
 
 
-def supersede_subscribing_jobs(contact, reason: str) -> None:
-    contact.sync_jobs.filter(state__in=IN_FLIGHT, kind__in=SUBSCRIBING_JOBS).update(
-        state=SyncJob.State.DONE, finished_at=timezone.now(), last_error=reason
-    )
-    if not contact.sync_jobs.filter(state__in=IN_FLIGHT).exists():
-        # Both sides agree now; nothing is left to send.
-        contact.sync_state = Contact.SyncState.SYNCED
-        contact.last_sync_error = ""
-        contact.last_synced_at = timezone.now()
-        contact.save(update_fields=["sync_state", "last_sync_error", "last_synced_at"])
-
-
-@task()
-def apply_webhook_event(event_id: int, email: str, old_email: str = "", attempt: int = 0) -> None:
+def apply_event(
+    event_id: int, email: str, old_email: str = "", attempt: int = 0
+) -> tuple[datetime.datetime, int] | None:
     """Re-read the member a webhook was about and apply Mailchimp's state, once.
 
     The member is read with no transaction open (the call can take MAILCHIMP_TIMEOUT, and
@@ -340,18 +320,19 @@ def apply_webhook_event(event_id: int, email: str, old_email: str = "", attempt:
     change nothing twice. `email` is the address to read (for `upemail` the new one).
 
     Whatever fails, Mailchimp or a bug here, rolls the change back and is tried again with
-    the outbox's backoff: an event is never left unapplied with nothing scheduled. Only a
-    call made inside a transaction (TransactionOpenError) is raised: a programming error
-    that retrying cannot fix.
+    the outbox's backoff: an event is never left unapplied with nothing scheduled. Returns
+    when to try again and that attempt's number, for the task to defer itself (None: done,
+    or given up). Only a call made inside a transaction (TransactionOpenError) is raised: a
+    programming error that retrying cannot fix.
     """
     event = WebhookEvent.objects.filter(pk=event_id, applied_at=None).first()
     if event is None:
-        return
+        return None
     if not mailchimp.is_configured():
         WebhookEvent.objects.filter(pk=event_id).update(
             outcome="not applied: Mailchimp sync is off"
         )
-        return
+        return None
     try:
         read_and_apply(event, email, old_email)
     except TransactionOpenError:
@@ -359,7 +340,8 @@ def apply_webhook_event(event_id: int, email: str, old_email: str = "", attempt:
     except Exception as error:
         if not isinstance(error, mailchimp.MailchimpError):
             logger.exception("Unexpected error applying Mailchimp webhook event %s", event_id)
-        retry_or_give_up(event, error, email, old_email, attempt)
+        return retry_or_give_up(event, error, attempt)
+    return None
 
 
 def read_and_apply(event: WebhookEvent, email: str, old_email: str) -> None:
@@ -398,22 +380,22 @@ def apply_address_change(old_email: str, member: dict | None, old_member: dict |
     return change_address(old_email, member, source=WEBHOOK_SOURCE)
 
 
-def retry_or_give_up(event, error, email: str, old_email: str, attempt: int) -> None:
+def retry_or_give_up(event, error, attempt: int) -> tuple[datetime.datetime, int] | None:
     """The outbox's policy: temporary failures again after a jittered backoff for up to 24
     hours, permanent ones not at all; the nightly reconciliation catches what is left. Any
-    error that is not Mailchimp's (a bug, a database hiccup) counts as temporary."""
-    from .tasks import RETRY_WINDOW, backoff_seconds, defer
-
+    error that is not Mailchimp's (a bug, a database hiccup) counts as temporary. Returns
+    the retry's time and attempt number, or None when the event is given up."""
     now = timezone.now()
     reason = str(error) if isinstance(error, mailchimp.MailchimpError) else repr(error)
+    retry = None
     if not getattr(error, "retryable", True):
         outcome = f"failed: {reason}"
     elif now - event.received_at >= RETRY_WINDOW:
         outcome = f"failed: gave up after 24 hours: {reason}"
     else:
         outcome = f"retrying: {reason}"
-        when = now + datetime.timedelta(seconds=backoff_seconds(attempt + 1))
-        defer(apply_webhook_event, when, event.pk, email, old_email, attempt + 1)
+        retry = now + datetime.timedelta(seconds=backoff_seconds(attempt + 1)), attempt + 1
     # Not over an outcome written meanwhile by a repeated task that did apply the event.
     WebhookEvent.objects.filter(pk=event.pk, applied_at=None).update(outcome=outcome[:200])
     logger.warning("Mailchimp webhook event %s not applied: %s", event.pk, reason)
+    return retry

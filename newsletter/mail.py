@@ -4,6 +4,8 @@ list mail, and a greeting that never carries text a visitor could aim at somebod
 
 The forms behind these mails take any address, so a mail can reach someone who never
 typed it: what a visitor typed appears in it only as a plausible name, never in a subject.
+
+Also the body of the confirmation mail (`send_confirmation_mail`), which the worker sends.
 """
 
 import unicodedata
@@ -14,7 +16,9 @@ from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from .unsubscribe import list_unsubscribe_headers
+from . import links
+from .models import Contact, SignupRequest
+from .texts import NEWSLETTER
 
 # A first name as people write them: letters of any script and these between them.
 NAME_MARKS = frozenset(" -'’")
@@ -81,7 +85,35 @@ def compose_mail(
     headers = {"Message-ID": make_msgid(domain=site_host())}
     if purpose is not None:
         headers["List-Id"] = list_id()
-        headers.update(list_unsubscribe_headers(contact, purpose))
+        headers.update(links.list_unsubscribe_headers(contact, purpose))
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     return message
+
+
+def send_confirmation_mail(request_id: int) -> None:
+    """The mail with a sign-up request's confirmation link, in plain words about what
+    confirming it does. Nothing for a request confirmed meanwhile or a bounced address."""
+    request = SignupRequest.objects.select_related("contact").filter(pk=request_id).first()
+    if request is None or request.confirmed_at or request.contact.status == Contact.Status.CLEANED:
+        return
+    contact, purposes = request.contact, request.purposes
+    leave = purposes[0] if purposes else NEWSLETTER  # what its unsubscribe link ends
+    context = {
+        "contact": contact,
+        "confirm_url": links.confirmation_url(request),
+        "valid_days": settings.NEWSLETTER_CONFIRM_DAYS,
+        "newsletter": NEWSLETTER in purposes,
+        "asked_for_more": any(purpose != NEWSLETTER for purpose in purposes),
+        "unsubscribe_url": links.unsubscribe_url(contact, leave),
+        "preferences_url": links.preferences_url(contact),
+    }
+    # The list's own double opt-in is list mail: its List-Id and unsubscribe headers too.
+    compose_mail(
+        "Please confirm your sign-up",
+        "newsletter/mail/confirm",
+        context,
+        to=contact.email,
+        contact=contact,
+        purpose=leave,
+    ).send()

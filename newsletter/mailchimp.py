@@ -1,6 +1,6 @@
 """The only module that talks to Mailchimp, through the official `mailchimp-marketing` client.
 
-It hides the client's quirks (../shared/docs/mailchimp.md §2): errors come back as
+It hides the client's quirks: errors come back as
 `ApiClientError` with a JSON *string*, as a plain `requests.Response` for empty-body errors,
 or with `status_code=None` for network failures; the default timeout is 120 s. Every call
 here has a (connect, read) timeout and raises `MailchimpError`, whose `retryable` says
@@ -22,6 +22,8 @@ from django.core.cache import cache
 from mailchimp_marketing.api_client import ApiClientError
 
 from legal.http import assert_no_transaction
+
+from .models import Contact, NewsletterTopic
 
 # Network failures (None), throttling and server errors are temporary; everything else is not.
 RETRYABLE_STATUSES = {None, 408, 429, 500, 502, 503, 504}
@@ -104,7 +106,7 @@ def client() -> mailchimp_marketing.Client:
     # (connect, read) seconds; the client's own default is 120 s per call.
     mc.set_config({"api_key": settings.MAILCHIMP_API_KEY, "timeout": settings.MAILCHIMP_TIMEOUT})
     if settings.MAILCHIMP_API_URL:
-        # Tests and fakes: the client keeps `host` across set_config (mailchimp.md §2.2).
+        # Tests and fakes: another address for the API (set_config leaves `host` as set).
         mc.api_client.host = settings.MAILCHIMP_API_URL.rstrip("/")
     return mc
 
@@ -180,8 +182,6 @@ def upsert_member(
     confirmation was for; other updates send none, so a permission the person switched off
     in Mailchimp stays off. Proof goes along: `timestamp_signup` and `timestamp_opt`.
     """
-    from .models import Contact
-
     mc, list_id, member = client(), settings.MAILCHIMP_AUDIENCE_ID, subscriber_hash(contact.email)
     subscriber = contact.status == Contact.Status.SUBSCRIBED
     body = {
@@ -263,9 +263,7 @@ def update_topics(contact, topics: dict[str, bool]) -> None:
     """Bring the preference centre's topic choices ({slug: chosen}) to Mailchimp. A topic
     with an interest id is an interest (group), any other the tag `topic:<slug>`. Only the
     changed topics are sent: Mailchimp leaves unsent interests and tags as they are
-    (mailchimp.md §3)."""
-    from .models import NewsletterTopic
-
+    (PATCH semantics)."""
     interest_ids = dict(
         NewsletterTopic.objects.filter(slug__in=topics).values_list("slug", "mailchimp_interest_id")
     )
@@ -296,7 +294,7 @@ def get_member(email_or_hash: str) -> dict | None:
     """The audience's member as Mailchimp holds it now, or None when it has no such member.
 
     Always by subscriber hash: the client rewrites "server" anywhere in the URL, so a raw
-    address like observer@… would be mangled (mailchimp.md §2.2).
+    address like observer@… would be mangled.
     """
     key = email_or_hash.strip().lower()
     if not (len(key) == 32 and all(char in "0123456789abcdef" for char in key)):

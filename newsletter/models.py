@@ -1,7 +1,7 @@
 """Contacts, the proof of their consent, and the outbox of changes to send to Mailchimp.
 
 A sign-up stores all three in one transaction before anything that can fail runs; the
-`db_worker` then drains the outbox (`newsletter.tasks`), so Mailchimp being slow or down never
+`db_worker` then drains the outbox (`newsletter.outbox`), so Mailchimp being slow or down never
 loses a sign-up.
 """
 

@@ -1,48 +1,26 @@
 """The preference centre: one signed link per contact to see what they receive (the
 newsletter and its topics), change it, or leave everything.
 
-Like unsubscribe links, the token has its own salt and no expiry, survives a SECRET_KEY
-rotation (Django's Signer tries SECRET_KEY_FALLBACKS) and names the contact by its random
-`link_key`, never by its database id or address. Every change is a consent record and
-goes to Mailchimp through the outbox; switching the newsletter off is the same unsubscribe
-as the link in every mail, and switching it on again only ever sends a fresh confirmation.
+Like unsubscribe links, the link (made and read by `links`) has no expiry, survives a
+SECRET_KEY rotation and names the contact by its random `link_key`, never by its database
+id or address. Every change is a consent record and goes to Mailchimp through the outbox;
+switching the newsletter off is the same unsubscribe as the link in every mail, and
+switching it on again only ever sends a fresh confirmation.
 """
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.core import signing
 from django.db import transaction
-from django.urls import reverse
 
 from .legacy_links import read_legacy_preferences_token
+from .links import read_preferences_token
 from .models import ConsentChannel, ConsentEvent, Contact, SyncJob
-from .signup import enqueue_sync, request_confirmation
+from .outbox import enqueue_sync
+from .signup import request_confirmation
+from .texts import NEWSLETTER, NEWSLETTER_TEXT, topic_text
 from .unsubscribe import end_subscription
 
-# v2: {"k": link key}. v1 carried the contact id (legacy_links.py).
-SALT = "newsletter.preferences.v2"
 CHANNEL = ConsentChannel.PREFERENCE_CENTRE
-# The words next to the newsletter switch, stored word for word with each change.
-NEWSLETTER_TEXT = (
-    "Send me the newsletter by e-mail. I can switch it off here or with the link in every mail."
-)
-
-
-def preferences_token(contact) -> str:
-    return signing.Signer(salt=SALT).sign_object({"k": contact.link_key})
-
-
-def read_preferences_token(token: str) -> str | None:
-    """The token's contact key, or None: forged, tampered, truncated and foreign-salt
-    tokens all fail the signature check."""
-    try:
-        data = signing.Signer(salt=SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
-        return None
-    return data["k"]
 
 
 def contact_for_token(token: str) -> Contact | None:
@@ -55,20 +33,10 @@ def contact_for_token(token: str) -> Contact | None:
     return None
 
 
-def preferences_url(contact) -> str:
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    return base + reverse("newsletter:preferences", args=[preferences_token(contact)])
-
-
 def masked_address(email: str) -> str:
     """Enough of the address to recognise it, not enough to read it off a forwarded link."""
     local, _, domain = email.rpartition("@")
     return f"{local[:1]}…@{domain}" if local else "…"
-
-
-def topic_text(topic) -> str:
-    """The words next to a topic's checkbox, stored word for word with each change."""
-    return f"{topic.name}: {topic.description}" if topic.description else topic.name
 
 
 def receives_newsletter(contact) -> bool:
@@ -76,7 +44,7 @@ def receives_newsletter(contact) -> bool:
     if contact.status == Contact.Status.SUBSCRIBED:
         return True
     return contact.status == Contact.Status.PENDING and any(
-        "newsletter" in request.purposes
+        NEWSLETTER in request.purposes
         for request in contact.signup_requests.filter(confirmed_at=None)
     )
 
@@ -120,7 +88,7 @@ def update_preferences(contact, *, newsletter: bool, topics) -> PreferenceChange
 
     # After the topics: unsubscribing an unconfirmed contact also drops their held topic job.
     if not newsletter and receives_newsletter(contact):
-        end_subscription(contact, purpose="newsletter", text=NEWSLETTER_TEXT, channel=CHANNEL)
+        end_subscription(contact, purpose=NEWSLETTER, text=NEWSLETTER_TEXT, channel=CHANNEL)
         changes.newsletter = "unsubscribed"
     elif newsletter and contact.status == Contact.Status.CLEANED:
         changes.newsletter = "bounced"  # Mailchimp refuses cleaned addresses; nothing to send
@@ -128,7 +96,7 @@ def update_preferences(contact, *, newsletter: bool, topics) -> PreferenceChange
         # Never subscribed directly: only the fresh confirmation does that, and records the
         # consent to these words then.
         sent = request_confirmation(
-            contact, ["newsletter"], channel=CHANNEL, texts={"newsletter": NEWSLETTER_TEXT}
+            contact, [NEWSLETTER], channel=CHANNEL, texts={NEWSLETTER: NEWSLETTER_TEXT}
         )
         changes.newsletter = "confirmation_sent" if sent else "confirmation_recently_sent"
     return changes

@@ -16,7 +16,8 @@ from legal.consent import prune_records
 from legal.models import ConsentRecord
 
 from .models import Contact, DataRequest, SignupRequest, SyncAttempt, SyncJob, WebhookEvent
-from .privacy import REQUEST_LINK_DAYS, expire_unconfirmed_requests
+from .privacy.request_link import REQUEST_LINK_DAYS
+from .privacy.requests import expire_unconfirmed_requests
 
 # What the confirming request told about the person's device and network (the rest of the
 # proof, its time and purposes, stays as long as the contact).

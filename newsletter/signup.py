@@ -1,20 +1,22 @@
 """The sign-up service: store first, then let the worker talk to the outside world.
 
 `sign_up()` is what forms call (the newsletter block, lead-magnet pages); it knows nothing
-of who calls it beyond a purpose, its consent text and tags.
+of who calls it beyond a purpose, its consent text and tags. `confirm()` is what the link
+in the confirmation mail leads to; `request_confirmation()` mails a fresh link to someone
+coming back (the unsubscribe page's undo, the preference centre).
 """
 
 import ipaddress
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
 from legal.models import LegalKind, PolicyVersion
 
+from . import tasks
 from .mail_limits import claim_mail_slot
 from .mailchimp import mailchimp_time
 from .models import (
@@ -26,9 +28,9 @@ from .models import (
     SyncJob,
     normalise_email,
 )
+from .outbox import enqueue_sync
+from .texts import DEFAULT_CONSENT_TEXTS, NEWSLETTER
 
-# v2: the token carries a request's random key; v1 tokens (a contact id) are refused.
-CONFIRM_SALT = "newsletter.confirm.v2"
 # Sent after a contact confirms; lead magnets listen to deliver their resource.
 contact_confirmed = Signal()  # kwargs: contact, purposes
 
@@ -37,9 +39,6 @@ contact_confirmed = Signal()  # kwargs: contact, purposes
 class Consent:
     purpose: str
     text: str
-
-
-NEWSLETTER = "newsletter"
 
 
 def sign_up(
@@ -152,52 +151,10 @@ def request_confirmation(contact, purposes, *, channel: str, texts=None) -> Sign
 def mail_confirmation(contact, request) -> None:
     """Note the mail (it counts towards the resend interval) and send it once the
     transaction commits."""
-    from .tasks import send_confirmation
-
     contact.confirmation_sent_at = request.mailed_at = timezone.now()
     contact.save(update_fields=["confirmation_sent_at"])
     request.save(update_fields=["mailed_at"])
-    transaction.on_commit(lambda: send_confirmation.enqueue(request.pk))
-
-
-# The words a returning person agrees to when no earlier consent of theirs is on record.
-DEFAULT_CONSENT_TEXTS = {
-    NEWSLETTER: "Send me the newsletter by e-mail. I can unsubscribe with the link in every mail."
-}
-
-
-def enqueue_sync(contact, *, tags=(), kind=SyncJob.Kind.UPSERT, payload=None):
-    """Add a job to the outbox; the worker picks it up once the transaction commits."""
-    from .tasks import HELD_UNTIL_CONFIRMED, sync_contact
-
-    job = SyncJob.objects.create(contact=contact, kind=kind, tags=list(tags), payload=payload or {})
-    if contact.is_confirmed or kind not in HELD_UNTIL_CONFIRMED:
-        queued = Contact.objects.filter(pk=contact.pk)
-        if not job.payload.get("status"):
-            # Only a new explicit subscribe ends the wait for Mailchimp's own opt-in.
-            queued = queued.exclude(sync_state=Contact.SyncState.AWAITING_MAILCHIMP)
-        queued.update(sync_state=Contact.SyncState.QUEUED)
-        transaction.on_commit(lambda: sync_contact.enqueue(contact.pk))
-    return job
-
-
-def confirmation_token(request: SignupRequest) -> str:
-    """The link's token: the request's random key, signed and dated. No database id and
-    no address in it."""
-    return signing.dumps({"r": request.key}, salt=CONFIRM_SALT)
-
-
-def read_confirmation_token(token: str) -> str | None:
-    """The request key of a valid, unexpired token, else None. Links of the first version
-    ({"c": contact id}) are no longer accepted: they could be replayed."""
-    max_age = settings.NEWSLETTER_CONFIRM_DAYS * 24 * 60 * 60
-    try:
-        data = signing.loads(token, salt=CONFIRM_SALT, max_age=max_age)
-    except signing.BadSignature:  # also SignatureExpired
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("r"), str):
-        return None
-    return data["r"]
+    transaction.on_commit(lambda: tasks.send_confirmation.enqueue(request.pk))
 
 
 def truncated_address(address: str) -> str:

@@ -1,39 +1,16 @@
-"""Unsubscribe links: one per contact and purpose, signed with their own salt, without
-expiry, and still valid after a SECRET_KEY rotation (Django's Signer tries
-SECRET_KEY_FALLBACKS). The token names the contact by its random `link_key`: no database
-id, no address."""
+"""Leaving: the unsubscribe link in every mail (one per contact and purpose, without
+expiry, made and read by `links`), its undo, and `end_subscription`, the one way out that
+the preference centre takes too."""
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
-from django.core import signing
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from .legacy_links import read_legacy_unsubscribe_token
+from .links import read_unsubscribe_token
 from .models import ConsentChannel, ConsentEvent, Contact, SyncJob
-
-# v2: {"k": link key, "p": purpose}. v1 carried the contact id (legacy_links.py).
-SALT = "newsletter.unsubscribe.v2"
-
-
-def unsubscribe_token(contact, purpose: str = "newsletter") -> str:
-    return signing.Signer(salt=SALT).sign_object({"k": contact.link_key, "p": purpose})
-
-
-def read_unsubscribe_token(token: str) -> dict | None:
-    """The token's contact key and purpose ({"k": ..., "p": ...}), or None: forged,
-    tampered, truncated and foreign-salt tokens all fail the signature check."""
-    try:
-        data = signing.Signer(salt=SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, TypeError):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
-        return None
-    if not isinstance(data.get("p"), str):
-        return None
-    return data
+from .outbox import enqueue_sync
+from .signup import request_confirmation
+from .texts import UNSUBSCRIBED_WITH_LINK
 
 
 def link_target(token: str) -> tuple[dict, str] | None:
@@ -54,21 +31,6 @@ def contact_for_unsubscribe_token(token: str) -> Contact | None:
     return Contact.objects.filter(**target[0]).first() if target else None
 
 
-def unsubscribe_url(contact, purpose: str = "newsletter") -> str:
-    base = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
-    return base + reverse("newsletter:unsubscribe", args=[unsubscribe_token(contact, purpose)])
-
-
-def list_unsubscribe_headers(contact, purpose: str = "newsletter") -> dict[str, str]:
-    """RFC 2369 / RFC 8058 headers: mail clients show an unsubscribe button that POSTs."""
-    url = unsubscribe_url(contact, purpose)
-    headers = {"List-Unsubscribe": f"<{url}>"}
-    # RFC 8058 §3.1: the one-click URI must be HTTPS; over http the link alone goes out.
-    if urlsplit(url).scheme == "https":
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return headers
-
-
 @transaction.atomic
 def unsubscribe(token: str) -> Contact | None:
     """Unsubscribe the token's contact; a second use changes nothing more."""
@@ -81,7 +43,7 @@ def unsubscribe(token: str) -> Contact | None:
         end_subscription(
             contact,
             purpose=purpose,
-            text="Unsubscribed with the link in a mail.",
+            text=UNSUBSCRIBED_WITH_LINK,
             channel=ConsentChannel.UNSUBSCRIBE_LINK,
         )
     return contact
@@ -91,8 +53,6 @@ def end_subscription(contact, *, purpose: str, text: str, channel: str) -> bool:
     """Unsubscribe a contact locked by the caller's transaction: the withdrawal is recorded
     like a consent and reaches Mailchimp through the outbox. The one way out, shared by the
     link in every mail and the preference centre; False when there was nothing to end."""
-    from .signup import enqueue_sync
-
     if contact.status == Contact.Status.UNSUBSCRIBED:
         return False
     was_synced_member = contact.is_confirmed
@@ -138,8 +98,6 @@ def ask_to_confirm_again(contact, purposes) -> bool:
     """Mail an unsubscribed contact (locked by the caller) a fresh confirmation link; only
     confirming it subscribes again. At most one mail per resend interval; False when no
     mail goes out."""
-    from .signup import request_confirmation
-
     if contact.status == Contact.Status.SUBSCRIBED:
         return False
     undo = ConsentChannel.UNSUBSCRIBE_UNDO

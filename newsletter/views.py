@@ -17,18 +17,18 @@ from wagtail.models import Page
 from legal.consent import read_state
 from legal.http import client_address, fits_id_column, over_rate_limit, same_origin
 
-from .blocks import form_ids
-from .forms import PreferencesForm, SignupForm
-from .models import ConsentChannel, NewsletterSettings, SignupRequest
+from .forms import PreferencesForm, SignupForm, form_ids
+from .links import preferences_token, read_confirmation_token
+from .models import ConsentChannel, NewsletterSettings, NewsletterTopic, SignupRequest
 from .preferences import (
     contact_for_token,
     leave_everything,
     masked_address,
-    preferences_token,
     receives_newsletter,
     update_preferences,
 )
-from .signup import Consent, confirm, read_confirmation_token, sign_up
+from .signup import Consent, confirm, sign_up
+from .texts import NEWSLETTER
 from .unsubscribe import contact_for_unsubscribe_token, request_resubscribe, unsubscribe
 
 BLOCK_TYPE = "newsletter_signup"
@@ -133,8 +133,8 @@ def signup(request):
         first_name=data["first_name"],
         last_name=data.get("last_name", ""),
         phone=data.get("phone", ""),
-        consents=[Consent("newsletter", config["consent_text"])],
-        tags=["newsletter"],
+        consents=[Consent(NEWSLETTER, config["consent_text"])],
+        tags=[NEWSLETTER],
         channel=ConsentChannel.FORM if page else ConsentChannel.FOOTER,
         page=page,
         page_url=(page.url or "") if page else "",
@@ -214,8 +214,9 @@ def preferences_view(request, token):
         return preferences_invalid(request)
     changes, status = None, 200
     leaving = request.method == "POST" and request.POST.get("action") == "leave"
+    topics = NewsletterTopic.objects.all()
     if request.method == "POST":
-        form = PreferencesForm(request.POST)
+        form = PreferencesForm(request.POST, topics=topics)
         if leaving:
             changes = leave_everything(contact)
         elif form.is_valid():
@@ -232,7 +233,8 @@ def preferences_view(request, token):
             initial={
                 "newsletter": receives_newsletter(contact),
                 "topics": list(contact.topics.values_list("slug", flat=True)),
-            }
+            },
+            topics=topics,
         )
     context = {
         "contact": contact,

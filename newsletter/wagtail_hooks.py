@@ -8,8 +8,9 @@ from wagtail.contrib.settings.registry import SettingMenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views, privacy_admin
+from . import admin_views
 from .models import NewsletterSettings, NewsletterTopic
+from .privacy import admin as privacy_admin
 
 NEWSLETTER_MENU_HOOK = "register_newsletter_menu_item"
 

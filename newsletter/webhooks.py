@@ -42,9 +42,9 @@ from django.views.decorators.http import require_http_methods
 
 from legal.http import over_rate_limit
 
-from .inbound import apply_webhook_event
 from .mailchimp import subscriber_hash
 from .models import WebhookEvent, normalise_email
+from .tasks import apply_webhook_event
 
 logger = logging.getLogger(__name__)
 

@@ -271,8 +271,8 @@ def sign_up_many(stack, emails, concurrency=8):
 
 
 def confirm_many(stack, emails, concurrency=8):
+    from newsletter.links import confirmation_token
     from newsletter.models import SignupRequest
-    from newsletter.signup import confirmation_token
 
     requests = list(SignupRequest.objects.filter(contact__email__in=emails, confirmed_at=None))
 

@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 
 from legal.models import PolicyPage
+from newsletter.links import confirmation_token
 from newsletter.models import SignupRequest
-from newsletter.signup import confirmation_token
 from tests.browser import Visitor, settle
 from tests.legal.publishing import publish
 

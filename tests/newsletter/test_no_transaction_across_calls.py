@@ -17,9 +17,8 @@ from django.utils import timezone
 from legal.http import TransactionOpenError
 from newsletter import mailchimp
 from newsletter.captcha import captcha_field
-from newsletter.inbound import apply_webhook_event
 from newsletter.models import Contact, SyncAttempt, SyncJob, WebhookEvent
-from newsletter.tasks import erase_member, sync_contact
+from newsletter.tasks import apply_webhook_event, erase_member, sync_contact
 from website.checks import busy_timeout_errors, check_sqlite_busy_timeout
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +110,7 @@ def test_a_job_another_worker_holds_is_left_to_it_until_its_lease_runs_out(fake_
 
 
 def test_the_lease_outlasts_the_longest_job(settings):
-    from newsletter.tasks import job_lease
+    from newsletter.outbox import job_lease
 
     settings.MAILCHIMP_TIMEOUT = (3.05, 10)
     # Two calls, each waiting for a slot (read timeout), then connecting and reading.

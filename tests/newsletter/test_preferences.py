@@ -12,15 +12,10 @@ from django.test import Client
 
 from leadmagnets.models import LeadMagnetPage
 from legal.models import PolicyVersion
+from newsletter.links import PREFERENCES_SALT as SALT
+from newsletter.links import preferences_token, read_preferences_token, unsubscribe_token
 from newsletter.models import ConsentEvent, Contact, NewsletterTopic, SyncJob
-from newsletter.preferences import (
-    NEWSLETTER_TEXT,
-    SALT,
-    preferences_token,
-    read_preferences_token,
-    topic_text,
-)
-from newsletter.unsubscribe import unsubscribe_token
+from newsletter.texts import NEWSLETTER_TEXT, topic_text
 from tests.leadmagnets.visitor import request_guide
 from tests.newsletter.visitor import confirm_link, post
 

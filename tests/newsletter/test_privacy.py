@@ -29,7 +29,7 @@ from newsletter.models import (
     SyncAttempt,
     SyncJob,
 )
-from newsletter.privacy import export_personal_data
+from newsletter.privacy.export import export_personal_data
 from newsletter.tasks import erase_member
 from tests.fake_mailchimp import subscriber_hash
 from tests.newsletter.visitor import ORIGIN, ask, confirm_link, local, post

@@ -10,8 +10,8 @@ from django.core import mail, signing
 
 from legal.models import PolicyVersion
 from newsletter.forms import STARTED_SALT
+from newsletter.links import confirmation_token
 from newsletter.models import ConsentEvent, Contact, SignupRequest, SyncAttempt, SyncJob
-from newsletter.signup import confirmation_token
 from newsletter.tasks import sync_contact
 from tests.newsletter.visitor import ORIGIN, confirm_link, form_data, post
 

@@ -8,8 +8,10 @@ import pytest
 from django.core import mail, signing
 from django.test import Client
 
+from newsletter.links import UNSUBSCRIBE_SALT as SALT
+from newsletter.links import read_unsubscribe_token, unsubscribe_token
 from newsletter.models import ConsentEvent, Contact, SyncJob
-from newsletter.unsubscribe import SALT, read_unsubscribe_token, unsubscribe, unsubscribe_token
+from newsletter.unsubscribe import unsubscribe
 from tests.html import without_per_response_values
 from tests.newsletter.visitor import confirm_link, local, post, unsubscribe_link
 

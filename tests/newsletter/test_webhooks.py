@@ -12,7 +12,6 @@ from django.test import Client
 from django.utils import timezone
 
 from legal.http import TransactionOpenError
-from newsletter.inbound import apply_webhook_event
 from newsletter.models import (
     ConsentEvent,
     Contact,
@@ -21,6 +20,7 @@ from newsletter.models import (
     SyncJob,
     WebhookEvent,
 )
+from newsletter.tasks import apply_webhook_event
 from tests.fake_mailchimp import subscriber_hash
 from tests.newsletter.visitor import post, subscribe, unsubscribe_link
 

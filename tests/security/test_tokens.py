@@ -23,7 +23,7 @@ from django.test import Client
 from leadmagnets.models import DownloadGrant, LeadMagnetPage
 from newsletter.forms import STARTED_SALT
 from newsletter.models import ConsentEvent, Contact, DataRequest, SignupRequest
-from newsletter.privacy import expire_unconfirmed_requests
+from newsletter.privacy.requests import expire_unconfirmed_requests
 
 pytestmark = pytest.mark.django_db
 

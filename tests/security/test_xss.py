@@ -56,9 +56,9 @@ from legal.validators import (
     validate_rich_text_links,
     validate_web_address,
 )
+from newsletter.links import confirmation_token, preferences_token
 from newsletter.models import Contact, NewsletterSettings, NewsletterTopic
-from newsletter.preferences import preferences_token
-from newsletter.signup import Consent, confirmation_token, sign_up
+from newsletter.signup import Consent, sign_up
 from tests.browser import CSPWatch, Visitor, site_url  # noqa: F401 (site_url is a fixture)
 from tests.legal.factories import PolicyPageFactory, ThirdPartyServiceFactory, service_form
 from tests.legal.publishing import publish

@@ -32,6 +32,7 @@ from leadmagnets.models import DownloadGrant, LeadMagnetPage
 from legal.consent import banner_config
 from legal.models import ConsentRecord
 from newsletter.forms import STARTED_SALT
+from newsletter.links import confirmation_token, preferences_token, unsubscribe_token
 from newsletter.models import (
     ConsentEvent,
     Contact,
@@ -40,10 +41,9 @@ from newsletter.models import (
     SyncJob,
     normalise_email,
 )
-from newsletter.preferences import preferences_token
-from newsletter.privacy import privacy_request_token, request_by_mail
-from newsletter.signup import Consent, confirmation_token, sign_up
-from newsletter.unsubscribe import unsubscribe_token
+from newsletter.privacy.request_link import privacy_request_token
+from newsletter.privacy.requests import request_by_mail
+from newsletter.signup import Consent, sign_up
 from tests.public_forms import (
     TOKEN_ROUTES,
     demo_targets,

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from legal.csp import SERVICE_TYPE_HOSTS, merge_hosts
 from legal.models import PolicyPage, ServiceType
+from newsletter.links import confirmation_token
 from newsletter.models import SignupRequest
-from newsletter.signup import confirmation_token
 from tests.legal.publishing import publish
 from tests.site.fresh_settings import load_settings
 

@@ -5,13 +5,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from newsletter.models import DataRequest
-from newsletter.privacy import (
-    NOTHING_HELD,
-    describe_outcome,
-    erase_personal_data,
-    export_counts,
-    export_personal_data,
-)
+from newsletter.privacy.erasure import erase_personal_data
+from newsletter.privacy.export import export_counts, export_personal_data
+from newsletter.privacy.log import NOTHING_HELD, describe_outcome
 
 
 class Command(BaseCommand):

@@ -6,7 +6,8 @@ import os
 from django.core.management.base import BaseCommand
 
 from newsletter.models import DataRequest
-from newsletter.privacy import NOTHING_HELD, access_personal_data
+from newsletter.privacy.export import access_personal_data
+from newsletter.privacy.log import NOTHING_HELD
 
 
 class Command(BaseCommand):

@@ -5,29 +5,23 @@ import json
 
 from django import forms
 from django.contrib import messages
-from django.core import signing
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .admin_views import require_permission
-from .models import DataRequest
-from .privacy import (
-    NOTHING_HELD,
-    access_personal_data,
-    describe_outcome,
-    erase_personal_data,
-    expire_unconfirmed_requests,
-    export_counts,
-    export_personal_data,
-    mailchimp_erasure_failed,
-    retry_mailchimp_erasure,
-)
+from .. import links
+from ..admin_views import require_permission
+from ..models import DataRequest
+from .erasure import erase_personal_data, retry_mailchimp_erasure
+from .export import access_personal_data, export_counts, export_personal_data
+from .log import NOTHING_HELD, describe_outcome, mailchimp_erasure_failed
+from .requests import expire_unconfirmed_requests
 
 # The confirmation page hands its address to the erase view signed: an erasure cannot be
 # posted without the confirmation step having been shown, and not long after it.
-CONFIRM_SALT = "newsletter.admin-erase.v1"
+# v2: {"email": ...} (v1 signed the bare address; such a token lived minutes, in one session).
+CONFIRM_SALT = "newsletter.admin-erase.v2"
 CONFIRM_SECONDS = 15 * 60
 
 
@@ -60,7 +54,7 @@ def privacy_requests(request):
             {
                 "email": email,
                 "counts": export_counts(data),
-                "token": signing.dumps(email, salt=CONFIRM_SALT),
+                "token": links.sign({"email": email}, CONFIRM_SALT, dated=True),
             },
         )
     expire_unconfirmed_requests()
@@ -99,14 +93,15 @@ def export(request, email):
 @require_POST
 def erase(request):
     require_permission(request, "delete")
-    try:
-        email = signing.loads(
-            request.POST.get("token", ""), salt=CONFIRM_SALT, max_age=CONFIRM_SECONDS
-        )
-    except signing.BadSignature:
+    confirmed = links.read_token(
+        request.POST.get("token", ""), CONFIRM_SALT, max_age=CONFIRM_SECONDS, keys=("email",)
+    )
+    if confirmed is None:
         messages.error(request, "The confirmation has expired; please start again.")
         return redirect("newsletter_privacy")
-    logged = erase_personal_data(email, source=DataRequest.Source.ADMIN, user=request.user)
+    logged = erase_personal_data(
+        confirmed["email"], source=DataRequest.Source.ADMIN, user=request.user
+    )
     if logged.status == DataRequest.Status.NOTHING_HELD:
         messages.info(request, NOTHING_HELD)
     else:

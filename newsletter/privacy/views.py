@@ -12,15 +12,10 @@ from django.views.decorators.http import require_http_methods
 
 from legal.http import over_rate_limit, same_origin
 
-from .models import DataRequest
-from .privacy import (
-    REQUEST_LINK_DAYS,
-    carry_out_request,
-    expire_unconfirmed_requests,
-    read_privacy_request_token,
-    request_by_mail,
-)
-from .views import mail_held
+from ..models import DataRequest
+from ..views import mail_held
+from .request_link import REQUEST_LINK_DAYS, read_privacy_request_token
+from .requests import carry_out_request, expire_unconfirmed_requests, request_by_mail
 
 
 class PrivacyRequestForm(forms.Form):
