@@ -1,43 +1,10 @@
 """SignupConsent becomes ConsentEvent: named for what it holds (consents given and withdrawn,
 for the newsletter, lead magnets and topics), with an action and a channel instead of a
-`withdrawn` flag and words like "footer" in a URL field. Every row is kept; rows that stored
-no text hash (withdrawals applied from Mailchimp) get the hash of their text."""
-
-import hashlib
+`withdrawn` flag and words like "footer" in a URL field. Three migrations, because PostgreSQL
+refuses to alter a table in the transaction that updated its rows ("pending trigger
+events"): this one renames and adds, 0010 moves the data, 0011 drops the flag."""
 
 from django.db import migrations, models
-
-CHANNELS = {
-    "footer",
-    "preference-centre",
-    "unsubscribe-link",
-    "unsubscribe-undo",
-    "mailchimp-webhook",
-    "mailchimp-reconcile",
-}
-
-
-def split_channels(apps, schema_editor):
-    """A word in the old URL field is the channel; anything else was a form's page URL."""
-    for name in ("ConsentEvent", "SignupRequest"):
-        model = apps.get_model("newsletter", name)
-        for row in model.objects.filter(page_url__in=CHANNELS).iterator():
-            model.objects.filter(pk=row.pk).update(channel=row.page_url, page_url="")
-    events = apps.get_model("newsletter", "ConsentEvent")
-    events.objects.filter(withdrawn=True).update(action="withdrawn")
-    for row in events.objects.filter(text_sha256="").iterator():
-        digest = hashlib.sha256(row.text.encode("utf-8")).hexdigest()
-        events.objects.filter(pk=row.pk).update(text_sha256=digest)
-
-
-def join_channels(apps, schema_editor):
-    for name in ("ConsentEvent", "SignupRequest"):
-        model = apps.get_model("newsletter", name)
-        for row in model.objects.filter(channel__in=CHANNELS).iterator():
-            model.objects.filter(pk=row.pk).update(page_url=row.channel)
-    events = apps.get_model("newsletter", "ConsentEvent")
-    events.objects.filter(action="withdrawn").update(withdrawn=True)
-
 
 CHANNEL_CHOICES = [
     ("form", "A sign-up form on a page"),
@@ -85,28 +52,5 @@ class Migration(migrations.Migration):
             model_name="signuprequest",
             name="channel",
             field=models.CharField(choices=CHANNEL_CHOICES, default="form", max_length=30),
-        ),
-        migrations.RunPython(split_channels, join_channels),
-        migrations.RemoveField("consentevent", "withdrawn"),
-        migrations.AlterField(
-            model_name="consentevent",
-            name="contact",
-            field=models.ForeignKey(
-                on_delete=models.deletion.CASCADE,
-                related_name="consent_events",
-                to="newsletter.contact",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="consentevent",
-            name="purpose",
-            field=models.CharField(
-                help_text="newsletter, leadmagnet:<slug> or topic:<slug>", max_length=120
-            ),
-        ),
-        migrations.AlterField(
-            model_name="consentevent",
-            name="text",
-            field=models.TextField(help_text="The exact words shown, or what the change was."),
         ),
     ]

@@ -14,7 +14,7 @@ from tests.legal.factories import PolicyPageFactory
 from tests.legal.publishing import publish
 
 BEFORE = [("newsletter", "0008_link_keys_unique")]
-AFTER = [("newsletter", "0009_consent_events")]
+AFTER = [("newsletter", "0011_consent_event_drop_withdrawn")]
 
 
 @pytest.fixture
