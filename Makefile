@@ -12,13 +12,18 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test test-fast lint bench install install-test browser bench-tools clean
 
-## run: install, migrate, load the demo once, print the login, serve on 127.0.0.1:8000 with the worker
+# Where `make run` serves (`make run BIND=127.0.0.1:8080`); the login it prints and the links
+# in mails follow, unless WAGTAILADMIN_BASE_URL is set to the site's public address.
+BIND ?= 127.0.0.1:8000
+
+## run: install, migrate, load the demo once, print the login, serve on $(BIND) with the worker
+run: export WAGTAILADMIN_BASE_URL ?= http://$(BIND)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py load_initial_data
-	$(PY) manage.py demo_editor
-	$(PY) manage.py serve
+	$(PY) manage.py demo_editor --bind $(BIND)
+	$(PY) manage.py serve --bind $(BIND)
 
 ## test: install everything the suite needs (Chromium included), then run all of it
 test: install-test browser

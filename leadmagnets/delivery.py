@@ -6,8 +6,8 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django_tasks import task
 
-from newsletter import links
-from newsletter.mail import compose_mail
+from newsletter import links, mail_texts
+from newsletter.mail import compose_worded_mail
 from newsletter.models import Contact
 from newsletter.signup import contact_confirmed
 
@@ -68,12 +68,16 @@ def send_delivery(grant_id: int) -> None:
         "unsubscribe_url": links.unsubscribe_url(grant.contact, grant.page.purpose),
         "preferences_url": links.preferences_url(grant.contact),
     }
+    values = {
+        "title": grant.page.title,
+        "download_link_days": settings.LEADMAGNET_DOWNLOAD_DAYS,
+    }
     # Sent to a member of the site's list for one of its purposes, which the person may
     # leave: list mail, with the list's List-Id and unsubscribe headers. The subject holds
-    # the editor's title only, nothing a visitor typed.
-    compose_mail(
-        f"Your download: {grant.page.title}",
-        "leadmagnets/mail/delivery",
+    # the editors' words and title only, nothing a visitor typed.
+    compose_worded_mail(
+        mail_texts.DELIVERY,
+        values,
         context,
         to=grant.contact.email,
         contact=grant.contact,

@@ -1,6 +1,7 @@
 """Lead magnets: a free resource delivered to a confirmed address through expiring links."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -10,7 +11,10 @@ from wagtail.models import Page
 from legal.validators import validate_rich_text_links
 from newsletter.models import new_link_key
 
+from .admin_forms import LeadMagnetPageForm, public_resource_message
+from .chooser import resource_chooser
 from .forms import LeadMagnetForm
+from .resources import is_private
 
 
 class LeadMagnetPage(Page):
@@ -56,7 +60,12 @@ class LeadMagnetPage(Page):
         *Page.content_panels,
         FieldPanel("teaser"),
         FieldPanel("cover_image"),
-        FieldPanel("resource"),
+        FieldPanel(
+            "resource",
+            widget=resource_chooser.widget_class,
+            help_text="It must be in a private collection (one with a privacy restriction), so "
+            "it has no public URL. Uploads here go to the private collection.",
+        ),
         FieldPanel("thank_you_text"),
         MultiFieldPanel(
             [
@@ -75,9 +84,26 @@ class LeadMagnetPage(Page):
     # are unique among siblings only. A model label, not an import of `website`.
     parent_page_types = ["website.HomePage"]
     subpage_types = []
+    base_form_class = LeadMagnetPageForm
 
     class Meta:
         verbose_name = "lead-magnet page"
+
+    def clean_fields(self, exclude=None):
+        """Never live with a public resource, whatever publishes it (the admin form refuses
+        it first, with its fix; this covers code paths such as scheduled publishing of a
+        page whose document was moved since). Skipped where the form already refused it."""
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        checked = exclude is None or "resource" not in exclude
+        publishing = self.live and self.resource_id and "resource" not in errors
+        if checked and publishing and not is_private(self.resource.collection):
+            errors["resource"] = [public_resource_message(self.resource)]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def purpose(self) -> str:

@@ -3,6 +3,8 @@
 The page models import these blocks, so the blocks import no models: the two that render a
 registry read it in their templates, through the `registry_tags` library."""
 
+import re
+
 from django.utils.text import slugify
 from wagtail import blocks
 
@@ -33,6 +35,11 @@ def anchor_for(heading_value) -> str:
     return slugify(heading_value.get("anchor") or heading_value.get("text")) or "section"
 
 
+# A heading that starts with its own number ("1.", "2.3", "4)", "§ 5", "II.", "A.") and a space;
+# four digits are a year ("2026 update"), not a number.
+NUMBERED_HEADING = re.compile(r"^\s*(?:§+\s*)?(?:\d{1,3}(?:\.\d+)*[.):]?|[IVXLC]+[.)]|[A-Z][.)])\s")
+
+
 class TableOfContentsBlock(blocks.StructBlock):
     """Lists every heading of the same body, in order; nothing to maintain by hand."""
 
@@ -51,6 +58,12 @@ class TableOfContentsBlock(blocks.StructBlock):
             for child in body
             if child.block_type == "heading"
         ]
+        # Headings the editor numbered ("1. Who we are") keep their own numbers, without the
+        # list's in front of them ("1. 1. Who we are"). One numbered heading is enough: the
+        # list's numbers would clash with it, and unnumbered ones read fine without.
+        context["numbered_by_editor"] = any(
+            NUMBERED_HEADING.match(entry["text"]) for entry in context["entries"]
+        )
         return context
 
 
@@ -97,6 +110,16 @@ class ContactRightsBlock(blocks.StructBlock):
         icon = "user"
         label = "Contact and your rights"
         template = "legal/blocks/contact_rights_block.html"
+
+
+# The blocks that render a registry. A policy showing one discloses the services it lists, so
+# its next version takes the registry's pending changes along (legal/registry.py).
+REGISTRY_BLOCK_TYPES = frozenset({"services", "cookie_declaration"})
+
+
+def registry_blocks(body) -> set[str]:
+    """The registry blocks among a policy body's blocks (a StreamValue, or None)."""
+    return {child.block_type for child in body or []} & REGISTRY_BLOCK_TYPES
 
 
 class PolicyBodyBlock(blocks.StreamBlock):

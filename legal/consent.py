@@ -29,6 +29,7 @@ from .models import (
     ServiceCookie,
     ThirdPartyService,
 )
+from .registry import running_since, services_in_force
 
 STATE_COOKIE = "consent_state"
 SIGNING_SALT = "legal.consent.state"
@@ -72,12 +73,17 @@ def reject_max_age() -> int:
     return settings.CONSENT_REJECT_DAYS * DAY
 
 
-def category_version(group: CookieGroup) -> int:
-    """When the category last gained a cookie or a service (epoch seconds). A stored choice
-    older than this is asked again."""
+def category_version(group: CookieGroup, services_started: dict | None = None) -> int:
+    """When the category last gained a cookie or a running service (epoch seconds). A stored
+    choice older than this is asked again. A service counts from when it started to run
+    (`services_started`, from registry.running_since): one published with a policy version
+    that takes effect later asks the category's visitors again on that day, so they can
+    allow it; until they do, it stays off for them."""
+    if services_started is None:
+        services_started = running_since(services_in_force().filter(cookie_group=group))
     newest_cookie = group.cookie_set.aggregate(newest=Max("created"))["newest"]
-    newest_service = group.services.aggregate(newest=Max("created_at"))["newest"]
-    stamps = [stamp for stamp in (newest_cookie, newest_service, group.created) if stamp]
+    stamps = [newest_cookie, group.created, *services_started.values()]
+    stamps = [stamp for stamp in stamps if stamp]
     return int(max(stamps).timestamp()) if stamps else 0
 
 
@@ -108,14 +114,19 @@ def banner_settings(request=None) -> ConsentBannerSettings:
 
 
 def banner_config(request=None) -> dict:
-    """Everything the banner script needs. The same for every visitor, so pages that embed
-    it stay cacheable; it changes only when the registry, texts or policies change."""
+    """Everything the banner script needs, and the categories with their services for the
+    dialog (`script_config` is the script's part). The same for every visitor, so pages that
+    embed it stay cacheable; it changes only when the registry, texts or policies change."""
     banner = banner_settings(request)
-    services = list(
-        ThirdPartyService.objects.filter(cookie_group__isnull=False)
-        .select_related("cookie_group")
-        .prefetch_related("cookies")
-    )
+    # Only the services disclosed by the policy versions in force run, with their live data.
+    in_force = services_in_force().filter(cookie_group__isnull=False)
+    services = list(in_force.select_related("cookie_group").prefetch_related("cookies"))
+    started = running_since(in_force)
+    # The dialog lists each category's services from this same list, so it names exactly
+    # the services the consent manager may load, never hand-typed ones.
+    by_category: dict[str, list[ThirdPartyService]] = {}
+    for service in services:
+        by_category.setdefault(service.cookie_group.varname, []).append(service)
     categories = []
     for group in optional_categories():
         categories.append(
@@ -123,9 +134,22 @@ def banner_config(request=None) -> dict:
                 "key": group.varname,
                 "name": group.name,
                 "description": group.description,
-                "version": category_version(group),
+                "version": category_version(
+                    group,
+                    {s.pk: started[s.pk] for s in by_category.get(group.varname, [])},
+                ),
+                "services": by_category.get(group.varname, []),
             }
         )
+    necessary = [
+        {
+            "key": group.varname,
+            "name": group.name,
+            "description": group.description,
+            "services": by_category.get(group.varname, []),
+        }
+        for group in CookieGroup.objects.filter(is_required=True).order_by("ordering", "name")
+    ]
     service_entries = [
         {
             "key": service.key,
@@ -143,8 +167,25 @@ def banner_config(request=None) -> dict:
         "categories": categories,
         "services": service_entries,
         "revision": consent_revision(),
-        "textHash": banner.text_hash(categories),
+        "textHash": banner.text_hash(necessary + categories),
         "cookie": state_cookie_name(),
+        "necessary": necessary,
+    }
+
+
+# What only the templates show (the services as registry rows, the necessary categories):
+# left out of the JSON that every page embeds for consent.js.
+TEMPLATE_ONLY = "necessary"
+
+
+def script_config(config: dict) -> dict:
+    """The part of `banner_config` that consent.js reads, for `json_script`."""
+    return {
+        **{key: value for key, value in config.items() if key != TEMPLATE_ONLY},
+        "categories": [
+            {key: value for key, value in category.items() if key != "services"}
+            for category in config["categories"]
+        ],
     }
 
 
@@ -290,19 +331,59 @@ def write_state(response, state: dict, *, secure: bool) -> None:
             response.set_cookie(old_name, "", max_age=0, path="/", secure=True, samesite="Lax")
 
 
-def sync_service_cookies(service: ThirdPartyService) -> None:
-    """Mirror a service's declared cookies into django-cookie-consent's Cookie rows of its
-    category, so the package's per-category versioning sees new cookies."""
-    if service.cookie_group_id is None:
-        return
-    declared = list(ServiceCookie.objects.filter(service=service))
+def sync_service_cookies(also: tuple[str, str] | None = None) -> None:
+    """Mirror the cookies of the live services into django-cookie-consent's Cookie rows, so
+    the package's per-category versioning sees new cookies and the admin's cookie list names
+    the service that declares each one now.
+
+    Rebuilt from the whole registry rather than patched per service: a service that moves to
+    another category takes its rows along, and a cookie that moves to another service is
+    credited to that service alone. Only rows of cookies that a service declares (or, with
+    `also`, just stopped declaring: (name, domain)) are touched; the site's own cookies,
+    declared on their category, are left alone. A row keeps its `created` date while it
+    stays in its category, so only a cookie new to a category asks visitors again.
+    """
+    declared = ServiceCookie.objects.select_related("service").order_by(
+        "service__sort_order", "service__name", "sort_order", "pk"
+    )
+    managed = {(cookie.name, cookie.domain) for cookie in declared}
+    if also is not None:
+        managed.add(also)
+    wanted: dict[tuple[int, str, str], list[str]] = {}
     for cookie in declared:
-        Cookie.objects.get_or_create(
-            cookiegroup_id=service.cookie_group_id,
-            name=cookie.name,
-            domain=cookie.domain,
-            defaults={"description": f"{service.name}: {cookie.purpose} ({cookie.lifetime})"},
+        service = cookie.service
+        if service.cookie_group_id is None or not service.live:
+            continue
+        key = (service.cookie_group_id, cookie.name, cookie.domain)
+        wanted.setdefault(key, []).append(f"{service.name}: {cookie.purpose} ({cookie.lifetime})")
+    names = {name for name, _domain in managed}
+    for row in Cookie.objects.filter(name__in=names):
+        key = (row.cookiegroup_id, row.name, row.domain)
+        if (row.name, row.domain) not in managed:
+            continue
+        if key not in wanted:
+            row.delete()
+            continue
+        description = "; ".join(wanted.pop(key))
+        if row.description != description:
+            row.description = description
+            row.save(update_fields=["description"])
+    for (group_id, name, domain), descriptions in wanted.items():
+        Cookie.objects.create(
+            cookiegroup_id=group_id, name=name, domain=domain, description="; ".join(descriptions)
         )
+
+
+def cookie_declared_by(cookie: Cookie) -> str:
+    """Who sets a row of the admin's cookie list now: the live services that declare it in
+    its category, or "This site" for the site's own cookies."""
+    names = ServiceCookie.objects.filter(
+        name=cookie.name,
+        domain=cookie.domain,
+        service__cookie_group_id=cookie.cookiegroup_id,
+        service__live=True,
+    ).values_list("service__name", flat=True)
+    return ", ".join(sorted(set(names))) or "This site"
 
 
 def consent_counts(since=None) -> list[dict]:

@@ -2,39 +2,58 @@
 policy per kind) and the third-party services registry (custom scripts need their own
 permission)."""
 
+from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 
 from .choices import ServiceType
-from .version_labels import label_is_after, next_label
+from .version_labels import is_valid_label, label_is_after, next_free_label, version_name
 
 
 class LegalPageForm(WagtailAdminPageForm):
     """Starts each new version fresh and checks the version fields when publishing.
 
     Drafts save with anything; publishing (or submitting for review) checks the label, the
-    date and the summary. A label that is not higher than the last published one is replaced
-    by the next label rather than refused: forgetting to bump it is not an error.
+    date and the summary. The label is the business's own (legal/version_labels.py): it must
+    be numbered higher than the last published version, withdrawn ones aside, and not be a
+    withdrawn version's label. Anything else is a form error naming the last label, never a
+    silent replacement; the field starts with the next label proposed.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.latest_version = None
-        if self.instance.pk:
-            self.latest_version = self.instance.versions.order_by("-pk").first()
-        latest = self.latest_version
-        if latest is not None and self.instance.version_label == latest.version_label:
-            # The page still holds the published version's facts: propose the next version.
+        versions = list(self.instance.versions.defer("html")) if self.instance.pk else []
+        self.taken_labels = {v.version_label for v in versions}
+        self.withdrawn_labels = {v.version_label for v in versions if v.is_withdrawn}
+        active = [v for v in versions if not v.is_withdrawn]
+        self.latest_version = latest = max(active, key=lambda v: v.order_key(), default=None)
+        label = self.instance.version_label
+        today = timezone.localdate()
+        if latest is not None:
+            self.proposed_label = next_free_label(latest.version_label, self.taken_labels, today)
+        elif label in self.taken_labels or not is_valid_label(label):
+            self.proposed_label = next_free_label(label, self.taken_labels, today)
+        else:
+            self.proposed_label = label
+        stale = label in self.taken_labels or (
+            latest is not None and not label_is_after(label, latest.version_label)
+        )
+        if stale:
+            # The page still holds a published version's facts: propose the next version.
             self.initial.update(
-                version_label=next_label(latest.version_label),
+                version_label=self.proposed_label,
                 effective_date=None,
                 is_material_change=False,
                 change_summary="",
             )
-            if "version_label" in self.fields:
-                self.fields["version_label"].help_text = (
-                    f"Last published: {latest.version_label} "
-                    f"(effective {latest.effective_date:%Y-%m-%d}). Proposed: the next one."
-                )
+        if "version_label" in self.fields:
+            self.fields["version_label"].help_text = (
+                f"Last published: {latest.version_label} (effective "
+                f"{latest.effective_date:%Y-%m-%d}). Proposed: {self.proposed_label}. Any "
+                "higher number will do, written your way (3, 2.5.0, V2.5.0, 2026-03)."
+                if latest is not None
+                else "Your own numbering, with a prefix if you like: 1.0, V2.4.3, 2026-02. "
+                "Each later version must be numbered higher."
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -42,15 +61,24 @@ class LegalPageForm(WagtailAdminPageForm):
             return cleaned
         latest = self.latest_version
         label = cleaned.get("version_label")
-        if latest is not None and label and not label_is_after(label, latest.version_label):
-            cleaned["version_label"] = next_label(latest.version_label)
-            self.instance.version_label = cleaned["version_label"]
+        if label and latest is not None and not label_is_after(label, latest.version_label):
+            self.add_error(
+                "version_label",
+                f"Must be higher than the last published version, {latest.version_label}.",
+            )
+        elif label and label in self.withdrawn_labels:
+            self.add_error(
+                "version_label",
+                f"{label} belongs to a withdrawn version, which keeps its label. Use "
+                f"{self.proposed_label} or another higher number.",
+            )
         effective = cleaned.get("effective_date")
         if latest is not None and effective and effective < latest.effective_date:
             self.add_error(
                 "effective_date",
-                f"Must be on or after {latest.effective_date:%Y-%m-%d}, when version "
-                f"{latest.version_label} takes effect.",
+                f"Must be on or after {latest.effective_date:%Y-%m-%d}, when "
+                f"{version_name(latest.version_label)} "
+                f"{'took' if latest.is_effective else 'takes'} effect.",
             )
         if cleaned.get("is_material_change") and not cleaned.get("change_summary", "").strip():
             # WP260 rev.01: material changes must be communicated explicitly.

@@ -18,7 +18,6 @@ from .consent import (
     write_state,
 )
 from .http import over_rate_limit, same_origin
-from .models import ThirdPartyService
 
 
 def wants_json(request) -> bool:
@@ -68,15 +67,8 @@ def settings_page(request, config):
     """The dialog as a page of its own: works without JavaScript, shows the current choice."""
     state = read_state(request) or {}
     stored = state.get("g", {})
-    services = ThirdPartyService.objects.filter(
-        cookie_group__isnull=False, cookie_group__is_required=False
-    ).prefetch_related("cookies")
     categories = [
-        {
-            **category,
-            "checked": bool(stored.get(category["key"])),
-            "services": [s for s in services if s.cookie_group.varname == category["key"]],
-        }
+        {**category, "checked": bool(stored.get(category["key"]))}
         for category in config["categories"]
     ]
     return TemplateResponse(
@@ -84,6 +76,7 @@ def settings_page(request, config):
         "legal/consent_settings.html",
         {
             "categories": categories,
+            "necessary": config["necessary"],
             "config": config,
             "consent_id": state.get("id"),
             "next": request.GET.get("next", "/"),

@@ -5,14 +5,18 @@ Other apps add their screens to "Legal & privacy" by returning a `MenuItem` (ord
 from the `register_legal_menu_item` hook, Wagtail's `submenu_hook`: legal imports none of them.
 """
 
+import django_filters
 from cookie_consent.models import Cookie, CookieGroup
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.urls import path, reverse
+from django.templatetags.static import static
+from django.urls import include, path, reverse
+from django.utils.html import format_html
 from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, LiveStatusTagColumn
 from wagtail.admin.views.pages.listing import IndexView as PageIndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
@@ -21,8 +25,18 @@ from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views
+from . import admin_views, history, history_views
+from .consent import cookie_declared_by
 from .models import ConsentRecord, LegalKind, LegalPage, PolicyVersion, ThirdPartyService
+from .service_admin import (
+    ServiceCopyView,
+    ServiceCreateView,
+    ServiceEditView,
+    ServicePermissionPolicy,
+    ServiceUnpublishView,
+    hide_publish_for_services,
+    keep_disclosed_services,
+)
 from .spreadsheets import FormulaSafeIndexView
 
 LEGAL_MENU_HOOK = "register_legal_menu_item"
@@ -66,8 +80,20 @@ class ThirdPartyServiceViewSet(SnippetViewSet):
     menu_label = "Third-party services"
     menu_name = "third-party-services"
     menu_order = 200
-    list_display = ["name", "provider", "get_legal_basis_display", "location"]
+    list_display = [
+        "name",
+        "provider",
+        # The display method's own name would head the column "method".
+        Column("legal_basis", label="Legal basis", accessor="get_legal_basis_display"),
+        "location",
+        LiveStatusTagColumn(),  # draft until a policy version publishes it
+    ]
     search_fields = ["name", "provider"]
+    # Saving is saving a draft; a service goes live with a policy version (service_admin.py).
+    add_view_class = ServiceCreateView
+    copy_view_class = ServiceCopyView
+    edit_view_class = ServiceEditView
+    unpublish_view_class = ServiceUnpublishView
 
 
 class CookieGroupViewSet(SnippetViewSet):
@@ -83,10 +109,24 @@ class CookieGroupViewSet(SnippetViewSet):
     panels = [
         FieldPanel("name"),
         FieldPanel("varname"),
-        FieldPanel("description"),
+        FieldPanel(
+            "description",
+            help_text="What the category is for. The banner's dialog lists its services from "
+            "the registry below this text, so there is no need to name them here.",
+        ),
         FieldPanel("is_required", help_text="Necessary categories cannot be declined."),
         FieldPanel("ordering"),
     ]
+
+
+class CookieFilterSet(WagtailFilterSet):
+    cookiegroup = django_filters.ModelChoiceFilter(
+        label="Cookie category", queryset=CookieGroup.objects.order_by("ordering", "name")
+    )
+
+    class Meta:
+        model = Cookie
+        fields = ["cookiegroup"]
 
 
 class CookieViewSet(SnippetViewSet):
@@ -98,10 +138,17 @@ class CookieViewSet(SnippetViewSet):
     menu_label = "Cookies"
     menu_name = "cookies"
     menu_order = 400
-    list_display = ["name", "cookiegroup", "domain", "description"]
-    list_filter = ["cookiegroup"]
+    list_display = [
+        "name",
+        Column("cookiegroup", label="Cookie category"),
+        # Looked up in the registry for each row: always the service that declares it now.
+        Column("declared_by", label="Set by", accessor=cookie_declared_by),
+        "domain",
+        "description",
+    ]
+    filterset_class = CookieFilterSet
     panels = [
-        FieldPanel("cookiegroup"),
+        FieldPanel("cookiegroup", heading="Cookie category"),
         FieldPanel("name"),
         FieldPanel("domain"),
         FieldPanel("path"),
@@ -125,7 +172,13 @@ class ConsentRecordViewSet(ModelViewSet):
     menu_label = "Consent records"
     name = "consent-records"
     menu_order = 500
-    list_display = ["consent_id", "created_at", "method", "accepted_groups", "gpc"]
+    list_display = [
+        "consent_id",
+        "created_at",
+        "method",
+        Column("accepted_groups", label="Accepted categories"),
+        "gpc",
+    ]
     list_filter = ["method", "gpc", "created_at"]
     list_export = [
         "consent_id",
@@ -147,6 +200,7 @@ class ConsentRecordViewSet(ModelViewSet):
 
 
 register_permission_policy(ConsentRecord, ReadOnlyPolicy(ConsentRecord))
+register_permission_policy(ThirdPartyService, ServicePermissionPolicy(ThirdPartyService))
 
 
 class LegalAndPrivacyGroup(SnippetViewSetGroup):
@@ -174,6 +228,11 @@ class LegalAndPrivacyGroup(SnippetViewSetGroup):
 register_snippet(LegalAndPrivacyGroup)
 
 
+@hooks.register("insert_global_admin_css")
+def field_rows_fit_their_columns():
+    return format_html('<link rel="stylesheet" href="{}">', static("legal/admin.css"))
+
+
 @hooks.register("register_admin_urls")
 def consent_report_urls():
     return [path("consent-report/", admin_views.consent_report, name="legal_consent_report")]
@@ -197,3 +256,38 @@ def keep_published_legal_versions(request, page):
         )
         return redirect("wagtailadmin_pages:edit", page.pk)
     return None
+
+
+# --- Versions of a legal page: the list, importing earlier ones, withdrawing one ---------------
+
+
+@hooks.register("register_admin_urls")
+def legal_version_urls():
+    views = history_views
+    urls = [
+        path("", views.VersionIndexView.as_view(), name="index"),
+        path("import/", views.ImportVersionView.as_view(), name="import"),
+        path("withdraw/<int:version_id>/", views.WithdrawVersionView.as_view(), name="withdraw"),
+    ]
+    return [path("legal-versions/<int:page_id>/", include((urls, "legal_versions")))]
+
+
+@hooks.register("register_log_actions")
+def legal_version_log_actions(actions):
+    history.register_log_actions(actions)
+
+
+@hooks.register("register_page_header_buttons")
+def legal_page_versions_header_button(page, user, view_name, next_url=None):
+    yield history_views.VersionsMenuItem(page=page, priority=66)  # after History
+
+
+@hooks.register("register_page_listing_more_buttons")
+def legal_page_versions_listing_button(page, user, next_url=None):
+    yield history_views.VersionsMenuItem(page=page, priority=55)  # after History
+
+
+# --- Services go live with a policy version, never on their own (service_admin.py) -------------
+
+hooks.register("construct_snippet_action_menu", hide_publish_for_services)
+hooks.register("before_delete_snippet", keep_disclosed_services)

@@ -138,9 +138,16 @@ def _as_mailchimp_error(error: ApiClientError) -> MailchimpError:
             body = {"title": "", "detail": body[:500]}
     elif not isinstance(body, dict):  # the requests exception of a network failure
         body = {"title": type(body).__name__, "detail": str(body)[:500]}
-    return MailchimpError(
-        error.status_code, str(body.get("title", "")), str(body.get("detail", ""))
-    )
+    detail = str(body.get("detail", ""))
+    # "Invalid Resource" names the fields only in its `errors` array (field, message).
+    fields = [
+        f"{item.get('field') or 'request'}: {item.get('message', '')}"
+        for item in body.get("errors") or []
+        if isinstance(item, dict)
+    ]
+    if fields:
+        detail = "; ".join(fields)
+    return MailchimpError(error.status_code, str(body.get("title", "")), detail)
 
 
 def mailchimp_time(moment: datetime.datetime) -> str:
@@ -327,3 +334,43 @@ def list_members(*, offset: int, count: int) -> dict:
         "members": list(result.get("members") or []),
         "total_items": int(result.get("total_items") or 0),
     }
+
+
+# Campaigns: drafts only. The site creates a draft for an editor to review; sending stays in
+# Mailchimp, where the editor sees the final mail and the audience it goes to.
+
+
+def create_campaign_draft(*, subject: str, title: str, from_name: str, reply_to: str) -> dict:
+    """A regular campaign to the audience, saved as a draft (status "save").
+
+    API reference, "Add campaign" (POST /campaigns): `type` is required; `recipients.list_id`
+    names the audience. No segment: a regular campaign reaches only the audience's
+    subscribed contacts, never pending, unsubscribed, cleaned or transactional ones, which
+    is exactly who agreed to the newsletter."""
+    body = {
+        "type": "regular",
+        "recipients": {"list_id": settings.MAILCHIMP_AUDIENCE_ID},
+        "settings": {
+            "subject_line": subject,
+            "title": title,
+            "from_name": from_name,
+            "reply_to": reply_to,
+        },
+    }
+    return call(client().campaigns.create, body)
+
+
+def set_campaign_content(campaign_id: str, *, html: str, plain_text: str) -> dict:
+    """API reference, "Set campaign content" (PUT /campaigns/{campaign_id}/content)."""
+    return call(
+        client().campaigns.set_content, campaign_id, {"html": html, "plain_text": plain_text}
+    )
+
+
+def campaign_admin_url(web_id: int | None) -> str:
+    """Where an editor opens the campaign in Mailchimp: its `web_id` on the account's data
+    centre (API reference, campaign `web_id`), the key's suffix after the dash."""
+    data_centre = settings.MAILCHIMP_API_KEY.rpartition("-")[2]
+    if web_id is None or not data_centre.isalnum():
+        return "https://login.mailchimp.com/"
+    return f"https://{data_centre}.admin.mailchimp.com/campaigns/show/?id={int(web_id)}"

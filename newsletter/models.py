@@ -6,20 +6,25 @@ loses a sign-up.
 """
 
 import secrets
+from email.headerregistry import Address
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from wagtail.admin.panels import FieldPanel
-from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting, register_setting
 from wagtail.fields import StreamField
+from wagtail.models import PreviewableMixin
 from wagtail.search import index
 
 from legal.hashing import text_hash
 from legal.models import LegalKind, PolicyVersion
 
+from . import mail_texts
 from .blocks import NewsletterSignupBlock
 
 
@@ -477,3 +482,194 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.fired_at}"
+
+
+def subject_field(wording: mail_texts.MailWording):
+    return models.CharField(
+        "Subject",
+        max_length=150,
+        default=wording.subject,
+        validators=[
+            mail_texts.validate_single_line,
+            mail_texts.PlaceholderValidator(tuple(wording.subject_placeholders)),
+        ],
+        help_text=mail_texts.placeholder_help(wording.subject_placeholders)
+        + " Never the person's name: a mail can reach someone who did not ask for it.",
+    )
+
+
+def text_field(wording: mail_texts.MailWording, label: str, default: str, blank=False):
+    return models.TextField(
+        label,
+        max_length=1000,
+        blank=blank,
+        default=default,
+        validators=[
+            mail_texts.validate_text,
+            mail_texts.PlaceholderValidator(tuple(wording.placeholders)),
+        ],
+        help_text=mail_texts.placeholder_help(wording.placeholders),
+    )
+
+
+@register_setting(icon="mail")
+class MailSettings(PreviewableMixin, BaseGenericSetting):
+    """Who the site's mails come from and what they say: the sender, the greeting, and the
+    texts of the sign-up confirmation, download and privacy-request mails. The links, the
+    way to unsubscribe and the list headers are added by the mail itself, never typed.
+
+    One for the whole installation: the worker sends the mails and has no site to ask."""
+
+    sender_name = models.CharField(
+        max_length=70, blank=True, validators=[mail_texts.validate_single_line]
+    )
+    sender_address = models.EmailField(blank=True)
+    greeting = models.CharField(
+        max_length=100,
+        default=mail_texts.GREETING,
+        validators=[
+            mail_texts.validate_single_line,
+            mail_texts.PlaceholderValidator(tuple(mail_texts.GREETING_PLACEHOLDERS)),
+        ],
+        help_text="The first line of every mail. "
+        + mail_texts.placeholder_help(mail_texts.GREETING_PLACEHOLDERS),
+    )
+    confirmation_subject = subject_field(mail_texts.CONFIRMATION)
+    confirmation_text = text_field(
+        mail_texts.CONFIRMATION, "Text before the link", mail_texts.CONFIRMATION.text
+    )
+    confirmation_after_link = text_field(
+        mail_texts.CONFIRMATION,
+        "Text after the link",
+        mail_texts.CONFIRMATION.after_link,
+        blank=True,
+    )
+    delivery_subject = subject_field(mail_texts.DELIVERY)
+    delivery_text = text_field(
+        mail_texts.DELIVERY, "Text before the link", mail_texts.DELIVERY.text
+    )
+    delivery_after_link = text_field(
+        mail_texts.DELIVERY, "Text after the link", mail_texts.DELIVERY.after_link, blank=True
+    )
+    privacy_subject = subject_field(mail_texts.PRIVACY_REQUEST)
+    privacy_text = text_field(
+        mail_texts.PRIVACY_REQUEST, "Text before the link", mail_texts.PRIVACY_REQUEST.text
+    )
+    privacy_after_link = text_field(
+        mail_texts.PRIVACY_REQUEST,
+        "Text after the link",
+        mail_texts.PRIVACY_REQUEST.after_link,
+        blank=True,
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel(
+                    "sender_name",
+                    help_text="The name mail programs show. Blank: "
+                    f"“{parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or '(none)'}”, the server's.",
+                ),
+                FieldPanel(
+                    "sender_address",
+                    help_text="Blank: the server's, "
+                    f"{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}. Use an address of the site's "
+                    "own domain, which its mail server is allowed to send for (SPF, DKIM): "
+                    "mail from other domains is often taken for spam.",
+                ),
+                FieldPanel("greeting"),
+            ],
+            heading="Sender",
+        ),
+        *(
+            MultiFieldPanel(
+                [
+                    FieldPanel(f"{wording.name}_subject"),
+                    FieldPanel(f"{wording.name}_text"),
+                    FieldPanel(f"{wording.name}_after_link"),
+                ],
+                heading=wording.label,
+            )
+            for wording in mail_texts.WORDINGS.values()
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "mail sender and texts"
+
+    def sender_parts(self) -> tuple[str, str]:
+        """(name, address) of the sender in force: each blank one the server's
+        DEFAULT_FROM_EMAIL's."""
+        default_name, default_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+        return self.sender_name or default_name, self.sender_address or default_address
+
+    def sender(self) -> str:
+        """The From header. The name is quoted as RFC 5322 needs (Address does it), so
+        quotes, commas or brackets in it never make a second address; Django encodes
+        non-ASCII names when it sends."""
+        if not (self.sender_name or self.sender_address):
+            return settings.DEFAULT_FROM_EMAIL
+        name, address = self.sender_parts()
+        return str(Address(display_name=name, addr_spec=address))
+
+    def fill_greeting(self, values: dict) -> str:
+        return mail_texts.fill(self.greeting, values)
+
+    def wording(self, name: str, values: dict) -> mail_texts.FilledWording:
+        """The texts of mail `name` ("confirmation", "delivery", "privacy"), filled in."""
+        # Only the subject's own placeholders: a stored subject never carries a name, even
+        # one that reached the database around the form's check.
+        subject_values = {
+            key: value
+            for key, value in values.items()
+            if key in mail_texts.WORDINGS[name].subject_placeholders
+        }
+        return mail_texts.FilledWording(
+            subject=mail_texts.fill(getattr(self, f"{name}_subject"), subject_values),
+            text=mail_texts.fill(getattr(self, f"{name}_text"), values),
+            after_link=mail_texts.fill(getattr(self, f"{name}_after_link"), values),
+        )
+
+    # --- Preview: each mail as sent, with made-up data ---------------------------------------
+
+    @property
+    def preview_modes(self):
+        return [(wording.name, wording.label) for wording in mail_texts.WORDINGS.values()]
+
+    def serve_preview(self, request, mode_name):
+        wording = mail_texts.WORDINGS.get(mode_name) or mail_texts.CONFIRMATION
+        values, context = mail_texts.sample(wording)
+        filled = self.wording(wording.name, values)
+        context |= {
+            "subject": filled.subject,
+            "wording": filled,
+            "greeting": self.fill_greeting(values),
+            "mail_language": settings.LANGUAGE_CODE,
+        }
+        text, _html = mail_texts.render_parts(wording.template, context)
+        context["preview"] = {"sender": self.sender(), "subject": filled.subject, "text": text}
+        return TemplateResponse(request, f"{wording.template}.html", context)
+
+
+class PolicyChangeCampaign(models.Model):
+    """A Mailchimp campaign draft made to tell subscribers about a material change of a
+    legal page: recorded so that a second one is never made by accident. The site never
+    sends it; an editor reviews and sends it in Mailchimp."""
+
+    version = models.ForeignKey("legal.PolicyVersion", on_delete=models.PROTECT, related_name="+")
+    campaign_id = models.CharField(max_length=50)
+    web_id = models.BigIntegerField(null=True, blank=True)
+    subject = models.CharField(max_length=200)
+    # False while Mailchimp has the draft without its text (setting the content failed).
+    has_content = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "policy change campaign draft"
+
+    def __str__(self):
+        return f"{self.subject} ({self.campaign_id})"

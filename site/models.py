@@ -1,5 +1,7 @@
-"""Site-wide pages (home, standard, contact) and the settings every page's footer reads."""
+"""Site-wide pages (home, standard, contact), the settings every page's footer reads, and the
+brand (logo and colours) every page and the consent banner use."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
@@ -15,8 +17,9 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from legal.validators import validate_rich_text_links
+from legal.validators import validate_rich_text_links, validate_web_address
 
+from . import brand
 from .blocks import ContentStreamBlock, LinkBlock
 
 
@@ -146,6 +149,22 @@ class SiteSettings(BaseSiteSetting):
     cookie_policy_page = models.ForeignKey(
         "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    terms_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name="Terms of service page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A page of this site; or give the address of terms kept elsewhere below.",
+    )
+    terms_url = models.URLField(
+        "Terms of service address",
+        max_length=500,
+        blank=True,
+        validators=[validate_web_address],
+        help_text="Terms kept on another site (a shop, a platform), starting with https://.",
+    )
     impressum_page = models.ForeignKey(
         "wagtailcore.Page",
         verbose_name="Impressum (legal notice)",
@@ -153,6 +172,12 @@ class SiteSettings(BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    footer_links = StreamField(
+        [("link", LinkBlock())],
+        blank=True,
+        verbose_name="More footer links",
+        help_text="Shown in every footer in this order, next to the legal links.",
     )
 
     panels = [
@@ -164,20 +189,118 @@ class SiteSettings(BaseSiteSetting):
             [
                 PageChooserPanel("privacy_policy_page", "legal.PolicyPage"),
                 PageChooserPanel("cookie_policy_page", "legal.PolicyPage"),
+                PageChooserPanel("terms_page"),
+                FieldPanel("terms_url"),
                 PageChooserPanel("impressum_page", "legal.ImpressumPage"),
             ],
             heading="Legal pages linked from every footer",
         ),
+        FieldPanel("footer_links"),
     ]
 
     class Meta:
         verbose_name = "site settings"
 
+    def clean(self):
+        super().clean()
+        if self.terms_page_id and self.terms_url:
+            raise ValidationError(
+                {"terms_url": "Choose a terms page or give an address, not both."}
+            )
+
     def legal_links(self):
-        """(label, page) pairs for the footer, skipping pages that are unset or not live."""
+        """The footer's legal links, as {"label", "page", "url"}: pages that are unset or not
+        live are skipped; terms kept elsewhere have an address instead of a page."""
         candidates = [
-            ("Privacy policy", self.privacy_policy_page),
-            ("Cookie policy", self.cookie_policy_page),
-            ("Impressum", self.impressum_page),
+            ("Privacy policy", self.privacy_policy_page, ""),
+            ("Cookie policy", self.cookie_policy_page, ""),
+            ("Terms of service", self.terms_page, self.terms_url),
+            ("Impressum", self.impressum_page, ""),
         ]
-        return [(label, page) for label, page in candidates if page is not None and page.live]
+        return [
+            {"label": label, "page": page if page is not None and page.live else None, "url": url}
+            for label, page, url in candidates
+            if (page is not None and page.live) or url
+        ]
+
+    def more_links(self):
+        """The editor's extra footer links whose page is live or that have an address."""
+        links = []
+        for block in self.footer_links:
+            page = block.value.get("page")
+            if page is not None and not page.live:
+                continue
+            if page is None and not block.value.get("url"):
+                continue
+            links.append(block.value)
+        return links
+
+
+@register_setting(icon="image")
+class BrandSettings(BaseSiteSetting):
+    """The logo in every page's header, and the colour of buttons, the header's edge and the
+    consent banner. Blank colours keep the site's own."""
+
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown in the header instead of the site's name, which becomes its text "
+        "alternative. A wide image about 48 pixels high works best.",
+    )
+    primary_colour = models.CharField(
+        max_length=7,
+        blank=True,
+        validators=[brand.validate_hex_colour],
+        help_text=f"Buttons, the header's edge and the cookie banner, e.g. {brand.DEFAULT_PRIMARY}"
+        " (the site's own). Blank: the site's own.",
+    )
+    primary_text_colour = models.CharField(
+        "Text colour on the primary colour",
+        max_length=7,
+        blank=True,
+        validators=[brand.validate_hex_colour],
+        help_text="The text on buttons and other areas in the primary colour, e.g. "
+        f"{brand.DEFAULT_PRIMARY_TEXT}. It needs a contrast of at least 4.5:1 with the primary "
+        "colour (WCAG AA).",
+    )
+
+    panels = [
+        FieldPanel("logo"),
+        FieldRowPanel([FieldPanel("primary_colour"), FieldPanel("primary_text_colour")]),
+    ]
+
+    class Meta:
+        verbose_name = "brand"
+
+    def clean(self):
+        super().clean()
+        for field in ("primary_colour", "primary_text_colour"):
+            value = getattr(self, field)
+            if value and brand.HEX_COLOUR.fullmatch(value):
+                setattr(self, field, brand.normalise(value))
+            elif value:
+                return  # the field's own validator reports it
+        primary, text = self.colour_pair()
+        if message := brand.contrast_error(primary, text):
+            field = "primary_text_colour" if self.primary_text_colour else "primary_colour"
+            raise ValidationError({field: message})
+
+    def colour_pair(self) -> tuple[str, str]:
+        """The primary colour and its text colour in force, the site's own for a blank one."""
+        return (
+            self.primary_colour or brand.DEFAULT_PRIMARY,
+            self.primary_text_colour or brand.DEFAULT_PRIMARY_TEXT,
+        )
+
+    def custom_properties(self) -> dict[str, str]:
+        if not (self.primary_colour or self.primary_text_colour):
+            return {}
+        return brand.custom_properties(*self.colour_pair())
+
+    def stylesheet_version(self) -> str:
+        """Empty while the site's own colours are in force: no stylesheet to load then."""
+        properties = self.custom_properties()
+        return brand.version(properties) if properties else ""

@@ -11,6 +11,8 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
+from legal.version_labels import URL_LABEL_PATTERN as LABEL
+
 from . import views
 
 
@@ -43,6 +45,7 @@ urlpatterns = [
     # RFC 9116 §3: the legacy top-level path may redirect to the canonical one.
     path("security.txt", RedirectView.as_view(pattern_name="security_txt", permanent=True)),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("brand.css", views.brand_css, name="brand_css"),
     path("", include("legal.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("lead-magnets/", include("leadmagnets.urls")),
@@ -56,9 +59,9 @@ if settings.DEBUG:
 
 urlpatterns += [
     # Wagtail's page pattern allows no dots, but legal version labels have them
-    # (/privacy/versions/2.4.3/): route exactly those archive paths through Wagtail too.
+    # (/privacy/versions/V2.4.3/): route exactly those archive paths through Wagtail too.
     re_path(
-        r"^((?:[\w\-]+/)*versions/[\d.]+/(?:compare/[\d.]+/)?)$",
+        rf"^((?:[\w\-]+/)*versions/{LABEL}/(?:compare/{LABEL}/)?)$",
         wagtail_views.serve,
         name="legal_version_serve",
     ),

@@ -33,6 +33,10 @@ COMPLIANCE_BLOCKED = {
 }
 MEMBER = re.compile(r"^/3\.0/lists/(?P<list>[^/]+)/members/(?P<hash>[0-9a-f]{32})(?P<rest>/.*)?$")
 MEMBERS = re.compile(r"^/3\.0/lists/(?P<list>[^/]+)/members/?$")
+CAMPAIGN = re.compile(r"^/3\.0/campaigns/(?P<id>[^/]+)(?P<rest>/.*)?$")
+# Campaigns API reference (mailchimp.com/developer/marketing/api/campaigns/), "Add campaign":
+# the campaign types; and the statuses a campaign can have ("save" is a draft).
+CAMPAIGN_TYPES = {"regular", "plaintext", "absplit", "rss", "variate"}
 
 
 def subscriber_hash(email: str) -> str:
@@ -56,6 +60,8 @@ class FakeMailchimp:
         # "status": pending sends a confirmation); these are the addresses it mailed.
         self.optin_mails: list[str] = []
         self.calls: list[tuple[str, str]] = []
+        # Campaigns by id, as created through POST /campaigns (drafts: status "save").
+        self.campaigns: dict[str, dict] = {}
         self.latency = 0.0
         self.fail_with: int | None = None  # answer every call with this status
         self.in_flight = 0
@@ -257,6 +263,8 @@ class FakeMailchimp:
     def route(self, handler, method, path, body):
         if path == "/3.0/ping":
             return self.reply(handler, 200, {"health_status": "Everything's Chimpy!"})
+        if path.rstrip("/") == "/3.0/campaigns" or CAMPAIGN.match(path):
+            return self.campaign_route(handler, method, path, body)
         if method == "GET" and (listing := MEMBERS.match(path)):
             return self.list_members(handler, listing["list"])
         match = MEMBER.match(path)
@@ -430,6 +438,90 @@ class FakeMailchimp:
         members = [member for (lst, _hash), member in self.members.items() if lst == list_id]
         page = members[offset : offset + count]
         return self.reply(handler, 200, {"members": page, "total_items": len(members)})
+
+    # --- campaigns ---------------------------------------------------------------------------
+
+    def campaign_route(self, handler, method, path, body):
+        if method == "POST" and path.rstrip("/") == "/3.0/campaigns":
+            return self.add_campaign(handler, body)
+        match = CAMPAIGN.match(path)
+        campaign = self.campaigns.get(match["id"]) if match else None
+        if campaign is None:
+            return self.problem(
+                handler, 404, "Resource Not Found", "The requested resource could not be found."
+            )
+        rest = match["rest"] or ""
+        if method == "GET" and not rest:
+            return self.reply(handler, 200, campaign)
+        if method == "PUT" and rest == "/content":
+            return self.set_content(handler, campaign, body)
+        return self.problem(handler, 405, "Method Not Allowed", f"{method} {path}")
+
+    def add_campaign(self, handler, body):
+        """Campaigns API reference, "Add campaign" (POST /campaigns): `type` is required and
+        one of CAMPAIGN_TYPES; a regular campaign's `recipients.list_id` names an audience;
+        `settings.reply_to` "is not required for campaign creation, it is required for
+        sending", but must be an e-mail address when given. A new campaign is a draft:
+        status "save", nothing sent."""
+        campaign_type = body.get("type")
+        if campaign_type not in CAMPAIGN_TYPES:
+            return self.invalid(handler, "type", f"Value must be one of {sorted(CAMPAIGN_TYPES)}.")
+        recipients = body.get("recipients") or {}
+        if campaign_type == "regular" and not recipients.get("list_id"):
+            return self.invalid(handler, "recipients.list_id", "This value should not be blank.")
+        campaign_settings = body.get("settings") or {}
+        reply_to = campaign_settings.get("reply_to")
+        if reply_to is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", reply_to):
+            return self.invalid(handler, "settings.reply_to", "This value should be a valid email.")
+        campaign_id = hashlib.md5(str(len(self.campaigns)).encode()).hexdigest()[:10]  # noqa: S324
+        campaign = {
+            "id": campaign_id,
+            # API reference, campaign `web_id`: the id in Mailchimp's web application.
+            "web_id": 1000 + len(self.campaigns),
+            "type": campaign_type,
+            "status": "save",
+            "emails_sent": 0,
+            "create_time": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            "content_type": "template",
+            "recipients": dict(recipients),
+            "settings": campaign_settings,
+            "content": {},
+        }
+        self.campaigns[campaign_id] = campaign
+        return self.reply(handler, 200, campaign)
+
+    def set_content(self, handler, campaign, body):
+        """Campaigns API reference, "Set campaign content" (PUT /campaigns/{id}/content):
+        the draft's `html` and `plain_text`; a campaign already sent can't be changed."""
+        if campaign["status"] not in {"save", "paused"}:
+            return self.problem(handler, 400, "Bad Request", "This campaign has already been sent.")
+        if not any(body.get(field) for field in ("html", "plain_text", "url", "template")):
+            return self.invalid(handler, "html", "Content is required.")
+        campaign["content"] = {
+            "html": body.get("html", ""),
+            "plain_text": body.get("plain_text", ""),
+        }
+        campaign["content_type"] = "html"
+        return self.reply(handler, 200, campaign["content"])
+
+    def invalid(self, handler, field, message):
+        """Mailchimp's "Invalid Resource" answer, with its `errors` array of fields."""
+        data = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Invalid Resource",
+                "status": 400,
+                "detail": "The resource submitted could not be validated. For field-specific "
+                "details, see the 'errors' array.",
+                "instance": "",
+                "errors": [{"field": field, "message": message}],
+            }
+        ).encode()
+        handler.send_response(400)
+        handler.send_header("Content-Type", "application/problem+json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
 
     def reply(self, handler, status, payload):
         handler.send_response(status)

@@ -106,8 +106,9 @@ def ensure_cookie_groups(report: Report) -> None:
 
 
 def ensure_services(report: Report) -> None:
-    """The services registry, the tracking services in their consent categories. Needs the
-    cookie groups."""
+    """The services registry, the tracking services in their consent categories, each
+    published through its revision as an editor's policy publish would. Needs the cookie
+    groups; run before the policies, whose versions then disclose the services."""
     for order, spec in enumerate(read_data(__name__, "services.toml")["services"]):
         consent = spec.pop("consent", None)
         if ThirdPartyService.objects.filter(name=spec["name"]).exists():
@@ -121,7 +122,9 @@ def ensure_services(report: Report) -> None:
             service.local_storage_keys = consent["local_storage_keys"]
             service.cookies = [ServiceCookie(**cookie) for cookie in consent["cookies"]]
         service.full_clean()
+        service.live = False  # a draft until published, like one saved in the admin
         service.save()
+        service.save_revision().publish()
         report(True, f"third-party service '{spec['name']}'")
 
 

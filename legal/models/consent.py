@@ -156,6 +156,15 @@ class ConsentBannerSettings(BaseSiteSetting):
         """SHA-256 over every text a visitor can see in the banner and the dialog."""
         shown = {
             "texts": self.texts(),
-            "categories": [(c["key"], c["name"], c["description"]) for c in categories],
+            # The dialog names each category's services (and their providers) from the registry.
+            "categories": [
+                (
+                    c["key"],
+                    c["name"],
+                    c["description"],
+                    [(s.name, s.provider) for s in c.get("services", [])],
+                )
+                for c in categories
+            ],
         }
         return text_hash(json.dumps(shown, sort_keys=True, ensure_ascii=False))

@@ -19,8 +19,9 @@ from ..blocks import PolicyBodyBlock
 from ..choices import LegalKind
 from ..comparison import compare_snapshots
 from ..forms import ImpressumPageForm, LegalPageForm, PolicyPageForm
+from ..panels import RegistryChangesPanel
 from ..sanitizing import clean_snapshot
-from ..version_labels import FIRST_LABEL, LABEL_PATTERN
+from ..version_labels import FIRST_LABEL, URL_LABEL_PATTERN, validate_version_label
 from .versions import PolicyVersion
 
 
@@ -30,9 +31,9 @@ class LegalPage(RoutablePageMixin, Page):
     visitors read is byte for byte what the archive keeps."""
 
     version_label = models.CharField(
-        max_length=20,
+        max_length=40,
         default=FIRST_LABEL,
-        validators=[RegexValidator(rf"^{LABEL_PATTERN}$", "Use numbers like 2, 2.1 or 2.4.3.")],
+        validators=[validate_version_label],
         help_text="Must be higher than the last published version; the next one is proposed.",
     )
     effective_date = models.DateField(
@@ -84,20 +85,40 @@ class LegalPage(RoutablePageMixin, Page):
         return PolicyVersion.objects.filter(page_id=self.pk)
 
     def current_version(self):
-        return self.versions.effective_on().first()
+        return self.versions.effective_on().newest()
 
     def upcoming_version(self):
-        return self.versions.upcoming().order_by("effective_date", "pk").first()
+        return self.versions.upcoming().earliest()
+
+    def archived_versions(self) -> list[PolicyVersion]:
+        """The public archive, newest first: every version not withdrawn."""
+        versions = self.versions.active().defer("html")
+        return sorted(versions, key=lambda v: (v.effective_date, v.order_key()), reverse=True)
 
     def render_snapshot(self) -> str:
         """The body as it reads right now; frozen into a PolicyVersion on publish."""
         return render_to_string(self.snapshot_template, {"page": self}).strip()
 
-    def get_version_or_404(self, label: str) -> PolicyVersion:
-        version = self.versions.filter(version_label=label).first()
-        if version is None:
+    def get_version_or_404(self, slug: str) -> PolicyVersion:
+        """The version whose label has this URL form ("Version-2.1" for "Version 2.1"), in
+        any letter case; an active version wins over a withdrawn one of the same form."""
+        labels = self.versions.only("pk", "version_label", "withdrawn_at")
+        matches = [v for v in labels if v.slug.lower() == slug.lower()]
+        if not matches:
             raise Http404("No such version")
-        return version
+        best = min(matches, key=lambda v: (v.is_withdrawn, v.slug != slug))
+        return self.versions.get(pk=best.pk)
+
+    def withdrawn_response(self, request, version):
+        """410 Gone: the address was public and the version was taken away on purpose, for
+        good. Search engines drop it sooner than a 404, and readers learn it was withdrawn
+        rather than mistyped."""
+        return TemplateResponse(
+            request,
+            "legal/version_withdrawn.html",
+            {"page": self, "version": version, "has_archive": self.versions.active().exists()},
+            status=410,
+        )
 
     # --- public views -------------------------------------------------------------------
 
@@ -117,12 +138,12 @@ class LegalPage(RoutablePageMixin, Page):
         )
 
     def render_page(self, request, **context):
-        context.update(page=self, self=self, has_archive=self.versions.exists())
+        context.update(page=self, self=self, has_archive=self.versions.active().exists())
         return TemplateResponse(request, self.get_template(request), context)
 
     @re_path(r"^versions/$", name="version_list")
     def version_list(self, request):
-        versions = list(self.versions.order_by("-effective_date", "-pk"))
+        versions = self.archived_versions()
         if not versions:
             raise Http404("No published versions")
         current = self.current_version()
@@ -134,16 +155,24 @@ class LegalPage(RoutablePageMixin, Page):
         return TemplateResponse(
             request,
             "legal/version_list.html",
-            {"page": self, "rows": rows, "current": current},
+            {
+                "page": self,
+                "rows": rows,
+                "current": current,
+                "has_imported": any(v.imported for v in versions),
+            },
         )
 
-    @re_path(rf"^versions/(?P<label>{LABEL_PATTERN})/$", name="version_detail")
+    @re_path(rf"^versions/(?P<label>{URL_LABEL_PATTERN})/$", name="version_detail")
     def version_detail(self, request, label):
         version = self.get_version_or_404(label)
-        following = (
-            self.versions.filter(effective_date__gte=version.effective_date, pk__gt=version.pk)
-            .order_by("effective_date", "pk")
-            .first()
+        if version.is_withdrawn:
+            return self.withdrawn_response(request, version)
+        place = (version.effective_date, version.order_key())
+        following = min(
+            (v for v in self.archived_versions() if (v.effective_date, v.order_key()) > place),
+            key=lambda v: (v.effective_date, v.order_key()),
+            default=None,
         )
         return TemplateResponse(
             request,
@@ -157,12 +186,15 @@ class LegalPage(RoutablePageMixin, Page):
         )
 
     @re_path(
-        rf"^versions/(?P<old>{LABEL_PATTERN})/compare/(?P<new>{LABEL_PATTERN})/$",
+        rf"^versions/(?P<old>{URL_LABEL_PATTERN})/compare/(?P<new>{URL_LABEL_PATTERN})/$",
         name="version_compare",
     )
     def version_compare(self, request, old, new):
         old_version = self.get_version_or_404(old)
         new_version = self.get_version_or_404(new)
+        for version in (old_version, new_version):
+            if version.is_withdrawn:
+                return self.withdrawn_response(request, version)
         return TemplateResponse(
             request,
             "legal/version_compare.html",
@@ -183,8 +215,8 @@ class LegalPage(RoutablePageMixin, Page):
     def get_cached_paths(self):
         # What a CDN purge (wagtail.contrib.frontend_cache) covers: a new version changes the
         # list and the "superseded on" line of the version before it.
-        labels = self.versions.values_list("version_label", flat=True)
-        return ["/", "versions/", *(f"versions/{label}/" for label in labels)]
+        # Withdrawn ones too: their cached copies must give way to the 410.
+        return ["/", "versions/", *(f"versions/{v.slug}/" for v in self.versions)]
 
 
 class PolicyPage(LegalPage):
@@ -200,6 +232,7 @@ class PolicyPage(LegalPage):
 
     content_panels = [
         *Page.content_panels,
+        RegistryChangesPanel(),
         *LegalPage.version_panels,
         FieldPanel("kind"),
         FieldPanel("intro"),
@@ -219,6 +252,17 @@ class PolicyPage(LegalPage):
 
 LEGAL_FORMS_WITH_REPRESENTATIVES = {"gbr", "ohg", "kg", "gmbh", "ug", "ag", "ev", "other_company"}
 REGISTERED_LEGAL_FORMS = {"ek", "ohg", "kg", "gmbh", "ug", "ag", "ev"}
+# How a name that already carries its legal form ends ("… GmbH", "… gGmbH", "… e.K.").
+LEGAL_FORM_SUFFIXES = {
+    "ek": ("e.K.", "e. K.", "e.Kfm.", "e.Kfr."),
+    "gbr": ("GbR",),
+    "ohg": ("OHG",),
+    "kg": ("KG", "GmbH & Co. KG"),
+    "gmbh": ("GmbH", "gGmbH", "mbH"),
+    "ug": ("UG (haftungsbeschränkt)", "UG"),
+    "ag": ("AG",),
+    "ev": ("e.V.", "e. V."),
+}
 PO_BOX = RegexValidator(
     r"(?i)\b(postfach|p\.?\s?o\.?\s?box|post\s?box|pob)\b",
     "A PO box is not a summonable address (§ 5 (1) no. 1 DDG): give a street address.",
@@ -392,30 +436,37 @@ class ImpressumPage(LegalPage):
         verbose_name_plural = "impressums"
 
     def mandatory_field_errors(self) -> dict[str, str]:
-        """Field name -> message naming the field and the law, for every missing fact."""
+        """Field name -> message saying what to enter and the law that requires it, for
+        every missing fact. Each message is an instruction ("Enter the city (required by
+        …).") so it reads the same for every field, singular or plural."""
         errors = {}
 
-        def require(field: str, label: str, law: str) -> None:
+        def require(field: str, instruction: str, law: str) -> None:
             if not getattr(self, field):
-                errors[field] = f"{label} is required by {law}."
+                errors[field] = f"{instruction} (required by {law})."
 
-        require("provider_name", "The provider's name", "§ 5 (1) no. 1 DDG")
-        require("legal_form", "The legal form", "§ 5 (1) no. 1 DDG")
-        require("street_address", "A street address (no PO box)", "§ 5 (1) no. 1 DDG")
-        require("postal_code", "The postal code", "§ 5 (1) no. 1 DDG")
-        require("city", "The city", "§ 5 (1) no. 1 DDG")
-        require("country", "The country", "§ 5 (1) no. 1 DDG")
-        require("email", "An e-mail address", "§ 5 (1) no. 2 DDG")
+        require("provider_name", "Enter the provider's name", "§ 5 (1) no. 1 DDG")
+        require("legal_form", "Choose the legal form", "§ 5 (1) no. 1 DDG")
+        require("street_address", "Enter a street address, not a PO box", "§ 5 (1) no. 1 DDG")
+        require("postal_code", "Enter the postal code", "§ 5 (1) no. 1 DDG")
+        require("city", "Enter the city", "§ 5 (1) no. 1 DDG")
+        require("country", "Enter the country", "§ 5 (1) no. 1 DDG")
+        require("email", "Enter an e-mail address", "§ 5 (1) no. 2 DDG")
         if not self.phone and not self.contact_form_page_id:
             errors["phone"] = (
-                "A second fast contact channel (phone or a contact form) is required by "
-                "§ 5 (1) no. 2 DDG."
+                "Enter a phone number or choose a contact form: a second fast way to get in "
+                "touch is required by § 5 (1) no. 2 DDG."
             )
         if self.legal_form in LEGAL_FORMS_WITH_REPRESENTATIVES:
-            require("representatives", "The authorised representatives", "§ 5 (1) no. 1 DDG")
+            require(
+                "representatives",
+                "Name the authorised representatives",
+                "§ 5 (1) no. 1 DDG for this legal form",
+            )
         if self.legal_form in REGISTERED_LEGAL_FORMS:
-            require("register_court", "The register court", "§ 5 (1) no. 4 DDG")
-            require("register_number", "The register number", "§ 5 (1) no. 4 DDG")
+            law = "§ 5 (1) no. 4 DDG for this legal form"
+            require("register_court", "Enter the register court", law)
+            require("register_number", "Enter the register number", law)
         profession = [
             "profession_chamber",
             "profession_title",
@@ -425,19 +476,36 @@ class ImpressumPage(LegalPage):
         if any(getattr(self, field) for field in profession):
             for field in profession:
                 label = self._meta.get_field(field).verbose_name
-                require(field, label[:1].upper() + label[1:], "§ 5 (1) no. 5 DDG")
+                require(
+                    field,
+                    f"Enter the {label[:1].lower()}{label[1:]}",
+                    "§ 5 (1) no. 5 DDG for a regulated profession",
+                )
         if self.has_editorial_content:
-            require(
-                "content_responsible_name", "The person responsible for content", "§ 18 (2) MStV"
-            )
+            law = "§ 18 (2) MStV for journalistic-editorial content"
+            require("content_responsible_name", "Name the person responsible for content", law)
             require(
                 "content_responsible_address",
-                "The address of the person responsible for content",
-                "§ 18 (2) MStV",
+                "Enter the address of the person responsible for content",
+                law,
             )
-        require("consumer_dispute", "A consumer dispute resolution statement", "§ 36 VSBG")
-        require("consumer_dispute_text", "The consumer dispute statement text", "§ 36 VSBG")
+        require(
+            "consumer_dispute",
+            "Choose whether you take part in consumer dispute resolution",
+            "§ 36 VSBG",
+        )
+        require("consumer_dispute_text", "Enter the consumer dispute statement", "§ 36 VSBG")
         return errors
+
+    def legal_form_to_print(self) -> str:
+        """The legal form for the line under the name, or "" when the name already ends with
+        it: a company's registered name carries its form ("Plexosoft GmbH")."""
+        name = self.provider_name.strip().lower()
+        for suffix in LEGAL_FORM_SUFFIXES.get(self.legal_form, ()):
+            suffix = suffix.lower()
+            if name == suffix or name.endswith((f" {suffix}", f"-{suffix}")):
+                return ""
+        return self.get_legal_form_display()
 
     def organization_json_ld(self) -> str:
         """schema.org Organization data, escaped for a <script> element like json_script."""

@@ -2,12 +2,14 @@
 
 import re
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import DraftStateMixin, RevisionMixin
 from wagtail.search import index
 
 from ..choices import LegalBasis, ServiceType, TransferSafeguard
@@ -22,10 +24,14 @@ TRACKING_ID_FORMATS = {
 }
 
 
-class ThirdPartyService(index.Indexed, ClusterableModel):
+class ThirdPartyService(DraftStateMixin, RevisionMixin, index.Indexed, ClusterableModel):
     """A service that receives visitors' data. The privacy policy's services block renders
-    this registry, so adding a service here updates every policy that shows it; the cookie
-    declaration and the consent banner read the same rows."""
+    this registry; the cookie declaration and the consent banner read the same rows.
+
+    A saved service (with its cookies, which its revisions carry) is a draft: it goes live
+    with the next published version of a policy that renders the registry, which then
+    discloses it, and the consent manager runs it once such a version is in force
+    (legal/registry.py). Nobody publishes a service on its own."""
 
     name = models.CharField(max_length=100, unique=True)
     key = models.SlugField(
@@ -74,6 +80,7 @@ class ThirdPartyService(index.Indexed, ClusterableModel):
         help_text="Comma-separated local-storage keys (patterns with *) removed on withdrawal.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    _revisions = GenericRelation("wagtailcore.Revision", related_query_name="thirdpartyservice")
 
     panels = [
         FieldRowPanel([FieldPanel("name"), FieldPanel("provider")]),
@@ -84,7 +91,7 @@ class ThirdPartyService(index.Indexed, ClusterableModel):
         MultiFieldPanel([FieldPanel("privacy_policy_url"), FieldPanel("sort_order")], "More"),
         MultiFieldPanel(
             [
-                FieldPanel("cookie_group"),
+                FieldPanel("cookie_group", heading="Cookie category"),
                 FieldRowPanel([FieldPanel("service_type"), FieldPanel("tracking_id")]),
                 FieldPanel("custom_code", permission="legal.edit_custom_code"),
                 FieldPanel("local_storage_keys"),
@@ -113,13 +120,16 @@ class ThirdPartyService(index.Indexed, ClusterableModel):
         errors = {}
         id_format = TRACKING_ID_FORMATS.get(self.service_type)
         if id_format and not re.match(id_format[0], self.tracking_id or ""):
-            errors["tracking_id"] = f"Enter the id as {id_format[1]}."
+            errors["tracking_id"] = f"Enter the tracking ID as {id_format[1]}."
         if self.service_type == ServiceType.CUSTOM and not self.custom_code.strip():
-            errors["custom_code"] = "A custom service needs its code."
+            errors["custom_code"] = "Paste the code this custom service runs."
         runs_in_browser = self.service_type != ServiceType.NONE
         if runs_in_browser and (self.cookie_group is None or self.cookie_group.is_required):
             # ePrivacy Art. 5(3): tracking code is never "strictly necessary".
-            errors["cookie_group"] = "Choose the optional category visitors consent to."
+            errors["cookie_group"] = (
+                "Choose an optional cookie category: code that runs in visitors' browsers needs "
+                "their consent."
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -6,8 +6,8 @@ every page stays cacheable; the visitor's choice is applied in the browser.
 
 from django import template
 
-from ..consent import banner_config, banner_settings
-from ..models import ServiceType, ThirdPartyService
+from ..consent import banner_config, banner_settings, script_config
+from ..models import ServiceType
 
 register = template.Library()
 
@@ -16,19 +16,15 @@ register = template.Library()
 def consent_manager(context):
     request = context.get("request")
     config = banner_config(request)
-    services = ThirdPartyService.objects.filter(
-        cookie_group__isnull=False, cookie_group__is_required=False
-    ).select_related("cookie_group")
-    by_category = {c["key"]: [] for c in config["categories"]}
-    for service in services:
-        by_category.setdefault(service.cookie_group.varname, []).append(service)
+    # The services banner_config lists per category: exactly those the script may load.
+    services = [service for category in config["categories"] for service in category["services"]]
     return {
         "request": request,
         "config": config,
+        "script_config": script_config(config),
         "banner": banner_settings(request),
-        "categories": [
-            {**c, "services": by_category.get(c["key"], [])} for c in config["categories"]
-        ],
+        "necessary": config["necessary"],
+        "categories": config["categories"],
         # Custom code rides along inert in <template> elements until its category is accepted.
         "custom_services": [s for s in services if s.service_type == ServiceType.CUSTOM],
         "next": request.get_full_path() if request else "/",

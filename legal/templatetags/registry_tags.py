@@ -1,5 +1,8 @@
 """The registries a policy body renders: `{% third_party_services as services %}` for the
-services block and `{% cookie_declaration as groups %}` for the cookie declaration block.
+services block and `{% cookie_declaration as groups %}` for the cookie declaration block. Both
+show live services only: a draft goes live, and into a policy's text, with the policy's next
+version. `{% registry_changes page as changes %}` lists what that version will take along,
+for the policy's edit screen.
 
 Read here rather than in the blocks, which the page models import: the blocks stay free of
 models, and the registry is queried only where a body holds such a block.
@@ -9,13 +12,19 @@ from cookie_consent.models import CookieGroup
 from django import template
 
 from ..models import ServiceCookie, ThirdPartyService
+from ..registry import registry_changes as pending_changes
 
 register = template.Library()
 
 
 @register.simple_tag
 def third_party_services():
-    return ThirdPartyService.objects.all()
+    return ThirdPartyService.objects.filter(live=True)
+
+
+@register.simple_tag
+def registry_changes(page):
+    return pending_changes(page)
 
 
 @register.simple_tag
@@ -23,8 +32,10 @@ def cookie_declaration() -> list[CookieGroup]:
     """Every cookie category, in order, each with `rows`: the cookies its services declare,
     then the ones declared on the category itself."""
     groups = list(CookieGroup.objects.prefetch_related("cookie_set").order_by("ordering", "name"))
-    declared = ServiceCookie.objects.select_related("service").order_by(
-        "service__sort_order", "sort_order"
+    declared = (
+        ServiceCookie.objects.filter(service__live=True)
+        .select_related("service")
+        .order_by("service__sort_order", "sort_order")
     )
     by_group: dict[int, list] = {}
     seen = set()

@@ -7,8 +7,8 @@ import json
 
 from django.urls import reverse
 
-from .. import links
-from ..mail import compose_mail
+from .. import links, mail_texts
+from ..mail import compose_mail, compose_worded_mail
 from ..models import DataRequest
 from .export import export_personal_data, record_access_request
 from .request_link import REQUEST_LINK_DAYS, privacy_request_url
@@ -20,14 +20,17 @@ def send_request_link(data_request_id: int, email: str) -> None:
     ).first()
     if logged is None:
         return
+    erasure = logged.kind == DataRequest.Kind.ERASURE
     context = {
-        "erasure": logged.kind == DataRequest.Kind.ERASURE,
+        "erasure": erasure,
         "confirm_url": privacy_request_url(logged),
         "valid_days": REQUEST_LINK_DAYS,
     }
-    compose_mail(
-        "Please confirm your privacy request", "newsletter/mail/privacy_request", context, to=email
-    ).send()
+    values = {
+        "request": mail_texts.REQUESTS["erasure" if erasure else "access"],
+        "confirm_link_days": REQUEST_LINK_DAYS,
+    }
+    compose_worded_mail(mail_texts.PRIVACY_REQUEST, values, context, to=email).send()
 
 
 def send_personal_data(data_request_id: int, email: str) -> None:

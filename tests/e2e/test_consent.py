@@ -14,7 +14,7 @@ from cookie_consent.models import CookieGroup
 
 from legal.models import ConsentRecord
 from tests.browser import Visitor, settle
-from tests.legal.factories import ThirdPartyServiceFactory
+from tests.legal.publishing import draft_service, publish_privacy_policy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -193,7 +193,7 @@ def test_banner_and_dialog_pass_axe_and_work_with_the_keyboard(visitor):
 def test_custom_script_runs_only_after_consent_under_the_nonce_and_its_storage_goes_on_withdrawal(
     visitor,
 ):
-    ThirdPartyServiceFactory(
+    draft_service(
         name="Heatmaps",
         cookie_group=CookieGroup.objects.get(varname="statistics"),
         service_type="custom",
@@ -201,6 +201,7 @@ def test_custom_script_runs_only_after_consent_under_the_nonce_and_its_storage_g
         "document.body.dataset.heatmaps = 'on';</script>",
         local_storage_keys="hm_*",
     )
+    publish_privacy_policy()  # which discloses it, in force today
     visitor.open("/")
     assert visitor.local_storage_keys() == []
     assert visitor.page.evaluate("document.body.dataset.heatmaps") is None

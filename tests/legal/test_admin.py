@@ -77,12 +77,13 @@ def test_publishing_in_the_admin_records_a_version(editor_client, home_page):
     assert (version.version_label, version.change_summary) == ("1.1", "Clarified retention.")
 
 
-def test_an_unchanged_label_is_replaced_by_the_next_one_not_refused(editor_client, home_page):
+def test_an_unchanged_label_is_refused_naming_the_last_one(editor_client, home_page):
     page = PolicyPageFactory(parent=home_page, slug="privacy")
     publish(page, version_label="1.0")
     response = post_edit(editor_client, page, version_label="1.0")
-    assert response.status_code == 302
-    assert PolicyPage.objects.get(pk=page.pk).version_label == "1.1"
+    assert response.status_code == 200
+    assert "Must be higher than the last published version, 1.0." in response.content.decode()
+    assert PolicyVersion.objects.filter(page_id=page.pk).count() == 1
 
 
 def test_material_change_needs_a_summary(editor_client, home_page):
@@ -146,11 +147,13 @@ def test_publishing_an_impressum_without_mandatory_fields_names_field_and_law(
     assert response.status_code == 200
     html = response.content.decode()
     for message in [
-        "A street address (no PO box) is required by § 5 (1) no. 1 DDG.",
-        "An e-mail address is required by § 5 (1) no. 2 DDG.",
-        "A second fast contact channel (phone or a contact form) is required by § 5 (1) no. 2",
-        "The person responsible for content is required by § 18 (2) MStV.",
-        "The consumer dispute statement text is required by § 36 VSBG.",
+        "Enter a street address, not a PO box (required by § 5 (1) no. 1 DDG).",
+        "Enter an e-mail address (required by § 5 (1) no. 2 DDG).",
+        "Enter a phone number or choose a contact form: a second fast way to get in touch is "
+        "required by § 5 (1) no. 2 DDG.",
+        "Name the person responsible for content (required by § 18 (2) MStV for "
+        "journalistic-editorial content).",
+        "Enter the consumer dispute statement (required by § 36 VSBG).",
     ]:
         assert message in html
     assert not PolicyVersion.objects.filter(page_id=page.pk).exists()

@@ -54,9 +54,10 @@ def test_an_editor_without_the_permission_keeps_an_existing_custom_service_uncha
     data = service_form(services_editor, url, retention="90 days")
     response = services_editor.post(url, data)
     assert response.status_code == 302
-    service.refresh_from_db()
-    assert service.retention == "90 days"
-    assert service.custom_code == "<script>chat()</script>"
+    # Saved as a draft (it goes live with the next policy version), the script kept.
+    draft = ThirdPartyService.objects.get(pk=service.pk).get_latest_revision_as_object()
+    assert draft.retention == "90 days"
+    assert draft.custom_code == "<script>chat()</script>"
 
 
 def test_the_permission_allows_custom_scripts(services_editor):

@@ -18,7 +18,7 @@ from legal.models import PolicyPage, PolicyVersion
 from legal.version_labels import label_is_after, next_label
 from legal.versioning import record_version
 from tests.legal.factories import PolicyPageFactory, ThirdPartyServiceFactory
-from tests.legal.publishing import publish
+from tests.legal.publishing import draft_service, publish, save_draft
 
 pytestmark = pytest.mark.django_db
 
@@ -64,27 +64,34 @@ def test_a_version_does_not_change_when_a_referenced_snippet_changes(policy):
     frozen = (v2.html, v2.sha256)
     assert "Analytics One" in v2.html
 
-    service.name = "Analytics Renamed"
-    service.save()
+    save_draft(service, name="Analytics Renamed")
+    # A saved service is a draft: no version of its own, the live row unchanged.
+    assert PolicyVersion.objects.filter(page_id=policy.pk).count() == 2
+    v3 = publish(policy, version_label="2.1")
 
     v2.refresh_from_db()
     assert (v2.html, v2.sha256) == frozen
-    # The change itself becomes a new version, so visitors see it and the archive dates it.
-    v3 = PolicyVersion.objects.filter(page_id=policy.pk).order_by("-pk").first()
+    # The change goes live with the next version, which dates it in the archive.
     assert v3.version_label == "2.1"
     assert "Analytics Renamed" in v3.html
-    assert v3.change_summary == "Updated third-party service: Analytics Renamed."
+    assert v3.change_summary == "Changed: Analytics Renamed."
 
 
-def test_adding_a_service_in_the_registry_updates_the_current_policy(client, policy):
+def test_a_service_added_to_the_registry_reaches_the_policy_with_its_next_version(client, policy):
     publish(policy, body=[("services", {"intro": ""})], version_label="2.0")
-    ThirdPartyServiceFactory(name="Newsletter Mailer")
+    draft_service(name="Newsletter Mailer")
+    assert "Newsletter Mailer" not in client.get("/privacy/").content.decode()
+    publish(policy, version_label="2.1")
     assert "Newsletter Mailer" in client.get("/privacy/").content.decode()
 
 
 def test_registry_changes_leave_policies_without_the_block_alone(policy):
-    ThirdPartyServiceFactory(name="Unrelated")
-    assert PolicyVersion.objects.filter(page_id=policy.pk).count() == 1
+    service = draft_service(name="Unrelated")
+    version = publish(policy, version_label="1.1")
+    service.refresh_from_db()
+    assert not service.live and service.has_unpublished_changes
+    assert list(version.disclosed_services.all()) == []
+    assert PolicyVersion.objects.filter(page_id=policy.pk).count() == 2
 
 
 def test_published_versions_are_immutable(policy):
@@ -119,15 +126,20 @@ def test_drafts_never_appear_in_the_archive(client, policy):
     assert "Secret draft wording" not in client.get("/privacy/").content.decode()
 
 
-def test_forgotten_label_gets_the_next_one_not_an_error(policy):
+def test_a_stale_label_outside_the_form_gets_the_next_one_and_says_so(policy):
+    """The edit form refuses it (tests/legal/test_version_history.py); a publish without the
+    form (scheduled, a workflow approval, code) still records the version, visibly."""
     version = publish(policy, body=[("paragraph", "<p>Typo fixed</p>")])  # label still 1.0
     assert version.version_label == "1.1"
+    assert version.change_summary == "Published as 1.1: 1.0 had already been published."
     assert PolicyPage.objects.get(pk=policy.pk).version_label == "1.1"
 
 
-def test_lower_label_is_replaced_by_the_next_one(policy):
+def test_a_lower_label_outside_the_form_gets_the_next_one_and_says_so(policy):
     publish(policy, version_label="3.0")
-    assert publish(policy, version_label="2.5").version_label == "3.1"
+    version = publish(policy, version_label="2.5", change_summary="Shorter.")
+    assert version.version_label == "3.1"
+    assert version.change_summary == "Shorter. Published as 3.1: 2.5 was lower than 3.0."
 
 
 def test_effective_date_defaults_to_the_publishing_day(home_page):

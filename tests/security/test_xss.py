@@ -460,13 +460,14 @@ XSS_SCRIPT = "window.__xss = (window.__xss || []).concat([document.currentScript
 @pytest.fixture
 def legacy_archive(site_url):  # noqa: F811 (the imported fixture)
     """The demo privacy policy after the attack, as an old release stored it: the service's
-    URL republished through the registry, the rights block and a paragraph link published
-    by an editor (model saves, which never validated), and a raw-markup version on top."""
+    URL published with the policy's next version, the rights block and a paragraph link
+    published by an editor (model saves, which never validated), and a raw-markup version
+    on top."""
     policy = PolicyPage.objects.get(slug="privacy")
     first = policy.versions.order_by("-pk").first().version_label
     ThirdPartyServiceFactory(name="Evil CDN", privacy_policy_url=payload("service"))
-    after_service = policy.versions.order_by("-pk").first()
-    assert after_service.version_label != first, "saving the service republished the policy"
+    after_service = publish(policy)
+    assert "Evil CDN" in after_service.html, "the policy's next version lists the service"
     policy = PolicyPage.objects.get(pk=policy.pk)
     body = [(child.block_type, child.value) for child in policy.body]
     body += [
@@ -931,7 +932,8 @@ def impressum_version_list_scene() -> Scene:
 def legacy_cookie_registry() -> tuple[PolicyPage, str, Shown]:
     """The cookie policy's declaration after an editor filled the registry unchecked: a
     category, a service (with the reported privacy URL) and its cookie, a cookie the site
-    declares itself, and the declaration's intro. Each change republished the policy."""
+    declares itself, and the declaration's intro, all published with the policy's next
+    version."""
     shown = Shown()
     page = PolicyPage.objects.get(slug="cookies")
     first = page.versions.order_by("pk").first().version_label
@@ -1024,6 +1026,17 @@ def site_wide_scene() -> Scene:
     shown.fields(site_settings, ["creator_name", "footer_text"])
     site_settings.tagline = typed("tagline")  # the description of pages without their own
     shown.elements.append(f'meta[name="description"][content="{site_settings.tagline}"]')
+    # The footer's extra links: the editor's label, with an address as validation allows.
+    site_settings.footer_links = [
+        (
+            "link",
+            {
+                "label": shown.text("footer_link.label", 80),
+                "page": None,
+                "url": RIGHTS["authority_url"],
+            },
+        )
+    ]
     site_settings.save()
     newsletter = NewsletterSettings.for_site(site)
     newsletter.footer_signup = [("newsletter_signup", signup_block(shown, "footer"))]

@@ -34,6 +34,8 @@ NEWSLETTER = [
     ("Contacts", "/admin/newsletter/sync/"),
     ("Topics", "/admin/snippets/newsletter/newslettertopic/"),
     ("Settings", "/admin/settings/newsletter/newslettersettings/"),
+    ("Mail sender and texts", "/admin/settings/newsletter/mailsettings/"),
+    ("Policy change mails", "/admin/newsletter/policy-changes/"),
 ]
 
 

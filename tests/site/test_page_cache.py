@@ -34,6 +34,7 @@ from legal.http import TransactionOpenError, assert_no_transaction
 from legal.models import PolicyPage, ThirdPartyService
 from newsletter.models import Contact
 from newsletter.views import BLOCK_TYPE
+from tests.legal.publishing import publish, save_draft
 from website import page_cache
 from website.models import SiteSettings, StandardPage
 
@@ -190,11 +191,13 @@ def test_unpublishing_a_page_takes_it_off_at_once(client, site):
     assert client.get("/about/").status_code == 404
 
 
-def test_editing_a_service_changes_the_privacy_policy_that_lists_it(client, site):
+def test_a_service_change_reaches_the_privacy_policy_with_its_next_version(client, site):
     hit_after_warming(client, "/privacy/")
     service = ThirdPartyService.objects.order_by("pk").first()
-    service.purpose = "Counting visits, now also to plan opening hours."
-    service.save()
+    # Saved as a draft: the policy in force still says what it said.
+    save_draft(service, purpose="Counting visits, now also to plan opening hours.")
+    assert "now also to plan opening hours" not in client.get("/privacy/").content.decode()
+    publish(PolicyPage.objects.get(slug="privacy"), version_label="3.0")
     response = client.get("/privacy/")
     assert response["X-Cache"] == "miss"
     assert "now also to plan opening hours" in response.content.decode()

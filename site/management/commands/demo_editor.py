@@ -1,4 +1,8 @@
-"""Create the demo editor account once and print how to log in (used by `make run`)."""
+"""Create the demo editor account once and print how to log in (used by `make run`).
+
+`make run` passes the address it serves on (`BIND`, the same `--bind` as `serve`), so the admin
+address printed is the one being served; without `--bind`, WAGTAILADMIN_BASE_URL's.
+"""
 
 import json
 import secrets
@@ -7,11 +11,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from .serve import address_url
+
 USERNAME = "editor"
 
 
 class Command(BaseCommand):
     help = "Create the 'editor' superuser with a generated password (once) and print the login."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--bind",
+            help="host:port the site is served on (`serve --bind`); default: the address "
+            "in WAGTAILADMIN_BASE_URL",
+        )
 
     def handle(self, *args, **options):
         credentials_file = settings.VAR_DIR / "demo-editor.json"
@@ -36,7 +49,9 @@ class Command(BaseCommand):
         else:
             password = None
 
-        admin_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/admin/"
+        base_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/")
+        served_url = address_url(options["bind"]) if options["bind"] else base_url
+        admin_url = served_url + "/admin/"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Admin:    {admin_url}"))
         self.stdout.write(self.style.SUCCESS(f"Username: {USERNAME}"))
@@ -47,5 +62,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Password: the one you set (reset it with "
                 f"`.venv/bin/python manage.py changepassword {USERNAME}`)"
+            )
+        if served_url != base_url:
+            # Links in mails (confirmations, downloads) are built from the base URL.
+            self.stdout.write(
+                f"Links in e-mails point to {base_url}/ (WAGTAILADMIN_BASE_URL): set it to "
+                f"the site's public address, e.g. {served_url}"
             )
         self.stdout.write("")

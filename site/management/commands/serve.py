@@ -9,12 +9,24 @@ from urllib.error import URLError
 
 from django.core.management.base import BaseCommand
 
+DEFAULT_BIND = "127.0.0.1:8000"
+# A server bound to every interface is reached on this machine through the loopback address.
+ANY_INTERFACE = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "[::]": "[::1]"}  # noqa: S104 (read, not bound)
+
+
+def address_url(bind: str) -> str:
+    """The address a browser on this machine opens for gunicorn's `--bind` value
+    ("0.0.0.0:9000" -> "http://127.0.0.1:9000"). `demo_editor --bind` prints the same."""
+    host, _, port = bind.rpartition(":")
+    host = ANY_INTERFACE.get(host, host)
+    return f"http://{host}:{port}" if port.isdigit() else f"http://{bind}"
+
 
 class Command(BaseCommand):
     help = "Start gunicorn and the db_worker side by side (used by `make run`)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--bind", default=DEFAULT_BIND, help="host:port (gunicorn's --bind)")
 
     def handle(self, *args, **options):
         bind = options["bind"]
@@ -54,10 +66,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
 
-        self.wait_until_ready(f"http://{bind}/healthz", processes["web"])
-        self.stdout.write(
-            self.style.SUCCESS(f"Serving http://{bind}/  (admin: http://{bind}/admin/)")
-        )
+        url = address_url(bind)
+        self.wait_until_ready(f"{url}/healthz", processes["web"])
+        self.stdout.write(self.style.SUCCESS(f"Serving {url}/  (admin: {url}/admin/)"))
         self.stdout.write("Background worker running. Press Ctrl-C to stop both.")
 
         exit_code = 0
