@@ -9,6 +9,7 @@ import html as html_lib
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from legal.models import PolicyPage, PolicyVersion
 from newsletter import policy_changes
@@ -19,8 +20,11 @@ from tests.legal.publishing import publish
 pytestmark = pytest.mark.django_db
 
 SUMMARY = "Mailchimp now sends the newsletter <b>from the US</b> & keeps opens for 30 days."
-TODAY = datetime.datetime(2027, 1, 11, 10, 0, tzinfo=datetime.UTC)
-EFFECTIVE = datetime.date(2027, 2, 1)
+# Ten days after the latest demo version took effect (the demo's dates follow the day it is
+# loaded), frozen; the change is announced for the first of the next month.
+TODAY = (timezone.now() + datetime.timedelta(days=10)).replace(hour=10, minute=0, second=0)
+EFFECTIVE = (TODAY.date().replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+FROM = f"changes from {EFFECTIVE.day} {EFFECTIVE:%B %Y}"
 
 
 @pytest.fixture
@@ -90,7 +94,7 @@ def test_a_material_change_becomes_a_campaign_draft_never_sent(
     assert campaign["type"] == "regular" and campaign["status"] == "save"
     assert campaign["recipients"] == {"list_id": "list1"}
     assert campaign["settings"] == {
-        "subject_line": "Privacy policy: changes from 1 February 2027",
+        "subject_line": f"Privacy policy: {FROM}",
         "title": "Privacy policy 9.0: change notice",
         "from_name": "Ilka Sommer",
         "reply_to": "post@ilka-sommer.example",
@@ -108,7 +112,7 @@ def test_a_material_change_becomes_a_campaign_draft_never_sent(
     )
     [message] = said(response)
     assert message == (
-        "Campaign draft “Privacy policy: changes from 1 February 2027” created in Mailchimp for "
+        f"Campaign draft “Privacy policy: {FROM}” created in Mailchimp for "
         "the audience's subscribed contacts. Nothing has been sent: review it and send it in "
         "Mailchimp."
     )
@@ -127,7 +131,7 @@ def test_the_draft_says_what_changes_when_and_links_to_the_version_and_the_compa
     version_url = "http://127.0.0.1:8000/privacy/versions/9.0/"
     compare_url = f"http://127.0.0.1:8000/privacy/versions/{previous_label}/compare/9.0/"
     for part in (html, text):
-        assert "takes effect on 1 February 2027" in part
+        assert f"takes effect on {EFFECTIVE.day} {EFFECTIVE:%B %Y}" in part
         assert version_url in part and compare_url in part
         # Mailchimp's own unsubscribe link and postal address.
         assert "*|UNSUB|*" in part and "*|LIST:ADDRESSLINE|*" in part
@@ -154,7 +158,7 @@ def test_a_second_draft_is_made_only_on_purpose(admin, material_version, sender,
     assert message.endswith("Nothing was created.")
     # The screen shows the existing draft and offers another.
     screen = admin.get(reverse("newsletter_policy_changes")).content.decode()
-    assert "Privacy policy: changes from 1 February 2027" in screen
+    assert f"Privacy policy: {FROM}" in screen
     assert "Create another draft" in screen
     create(admin, material_version, another="yes")
     assert len(fake_mailchimp.campaigns) == 2
