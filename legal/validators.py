@@ -4,8 +4,8 @@ A URL is written into attributes of pages, archived versions and their compariso
 URLValidator accepts `https://e.example/<template …><script …>` (any path without spaces),
 and one renderer that forgets to escape is then enough to run script. So every URL field and
 block, and every outside link in rich text, accepts only an absolute http(s) address (or, in
-rich text, the e-mail, phone and anchor links Wagtail's link chooser offers) with none of the
-characters that end an attribute or start a tag.
+rich text, the e-mail, phone, anchor and site-address links Wagtail's link chooser offers)
+with none of the characters that end an attribute or start a tag.
 """
 
 from django.core.exceptions import ValidationError
@@ -21,8 +21,9 @@ WEB_ADDRESS_MESSAGE = (
 # The rejected address is not repeated: an error message is markup an editor's browser renders.
 RICH_TEXT_LINK_MESSAGE = (
     "A link in this text cannot be used. Link to a web address starting with https:// or "
-    "http://, an e-mail address, a phone number, or a page or document chosen in the editor, "
-    "without spaces, quotes or angle brackets."
+    "http://, an address on this site starting with / (such as /contact/), an e-mail address, "
+    "a phone number, or a page or document chosen in the editor, without spaces, quotes or "
+    "angle brackets."
 )
 
 # Quotes, angle brackets and backticks end an attribute or start a tag; whitespace and
@@ -32,6 +33,10 @@ UNSAFE_CHARACTERS = _lazy_re_compile(r"[\s<>\"'`\x00-\x1f\x7f-\x9f]")
 INTERNAL_LINK_TYPES = {"page", "document"}
 # What the link chooser writes besides web addresses: its "E-mail", "Phone" and "Anchor" tabs.
 CHOOSER_PREFIXES = ("mailto:", "tel:", "#")
+# Its "External link" tab also takes an address on the site itself ("/cookies/"), as the demo's
+# policies use. "//host" and "/\\host" are not such addresses: browsers read both as another
+# host's.
+OTHER_HOST_PREFIXES = ("//", "/\\")
 
 
 @deconstructible
@@ -52,8 +57,11 @@ validate_web_address = WebAddressValidator()
 
 
 def is_safe_rich_text_href(href: str) -> bool:
-    """A web address, or an e-mail, phone or in-page anchor link without unsafe characters."""
-    if href.lower().startswith(CHOOSER_PREFIXES):
+    """A web address, or an e-mail, phone, in-page anchor or site address ("/contact/")
+    without unsafe characters."""
+    if href.lower().startswith(CHOOSER_PREFIXES) or (
+        href.startswith("/") and not href.startswith(OTHER_HOST_PREFIXES)
+    ):
         return not UNSAFE_CHARACTERS.search(href)
     try:
         validate_web_address(href)

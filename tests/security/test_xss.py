@@ -129,7 +129,10 @@ def test_web_address_validator_accepts_plain_web_addresses(address):
         rich_text_link("mailto:a@e.example?subject=<script>"),
         rich_text_link('tel:+49301234" onclick="alert(1)'),
         rich_text_link("data:text/html,hello"),
-        rich_text_link("/relative/path"),
+        # Another host's address, as browsers read them, and a site address with a space.
+        rich_text_link("//e.example/path"),
+        rich_text_link("/\\e.example/path"),
+        rich_text_link("/path with spaces/"),
         # A page link is fine; an outside link next to it is still checked.
         '<p><a linktype="page" id="3">Home</a> <a href="https://e.example/a b">x</a></p>',
     ],
@@ -149,6 +152,7 @@ def test_rich_text_validator_rejects_unsafe_outside_links(stored):
         rich_text_link("mailto:privacy@e.example"),
         rich_text_link("tel:+493012345"),
         rich_text_link("#your-rights"),
+        rich_text_link("/contact/"),  # its "External link" tab takes the site's own addresses
         # Wagtail resolves these to its own URLs when it renders them.
         '<p><a linktype="page" id="3">Home</a> and <a linktype="document" id="1">a PDF</a></p>',
     ],
@@ -156,6 +160,13 @@ def test_rich_text_validator_rejects_unsafe_outside_links(stored):
 def test_rich_text_validator_accepts_the_links_the_link_chooser_offers(stored):
     validate_rich_text_links(stored)
     validate_rich_text_links(RichText(stored))
+
+
+@pytest.mark.django_db
+def test_the_demo_policies_pass_the_check_so_an_editor_can_publish_them(demo_site):
+    # Their links to the site's own pages ("/cookies/") once made the admin refuse them.
+    for page in PolicyPage.objects.all():
+        page.body.stream_block.clean(page.body)
 
 
 # --- Every editor-writable field refuses it in the admin ---------------------------------------
