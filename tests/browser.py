@@ -128,6 +128,19 @@ class Visitor:
 
 # Reports every securitypolicyviolation event of every page and frame to Python at once, so
 # none is lost when the page navigates or reloads.
+# Draftail keeps the structure of what is pasted, as from a web page or a word processor: an
+# editor's paste into the first rich-text field, as the browser delivers it (`page.evaluate`).
+PASTE = """(html) => {
+  const editor = document.querySelector(".Draftail-Editor [contenteditable=true]");
+  editor.focus();
+  const data = new DataTransfer();
+  data.setData("text/html", html);
+  data.setData("text/plain", html.replace(/<[^>]+>/g, " "));
+  editor.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true,
+                                                    cancelable: true}));
+}"""
+
+
 CSP_REPORTER = """
 document.addEventListener("securitypolicyviolation", function (e) {
   window.reportCspViolation({

@@ -20,6 +20,7 @@ from tests.demo_content import (
     reads_demo_in_layer,
     rolls_back,
 )
+from tests.fake_mailchimp import FakeMailchimp
 from tests.migrated_database import MigratedDatabase
 
 # pytest-django + Playwright: the sync Playwright API runs an event loop in the test thread,
@@ -181,3 +182,15 @@ def demo_site(db):
     if not DEMO_LAYER.holds_demo():
         load_demo()
     return Site.objects.get(is_default_site=True)
+
+
+@pytest.fixture
+def fake_mailchimp(settings):
+    """The wire-level fake Mailchimp on 127.0.0.1, and the settings that send the real client
+    (and a live server in this process) to it."""
+    fake = FakeMailchimp().start()
+    settings.MAILCHIMP_API_KEY = "0123456789abcdef0123456789abcdef-us21"
+    settings.MAILCHIMP_AUDIENCE_ID = "list1"
+    settings.MAILCHIMP_API_URL = fake.url
+    yield fake
+    fake.stop()

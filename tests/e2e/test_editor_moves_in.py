@@ -40,8 +40,7 @@ from leadmagnets.models import LeadMagnetPage
 from leadmagnets.resources import is_private
 from legal.models import PolicyPage, PolicyVersion, ThirdPartyService
 from newsletter.models import MailSettings, PolicyChangeCampaign
-from tests.browser import Visitor, settle
-from tests.fake_mailchimp import FakeMailchimp
+from tests.browser import PASTE, Visitor, settle
 from website.models import BrandSettings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -109,18 +108,6 @@ V2_4_2_TEXT = (
 V2_4_3_FILE = b"""<html><head><title>Privacy policy V2.4.3</title></head><body>
 <h1>Privacy policy</h1><p>We, the creator platform, process your data.</p>
 <h2>Processors</h2><ul><li>Mailchimp</li><li>Stripe</li></ul></body></html>"""
-
-# Draftail keeps the structure of what is pasted, as from a web page or a word processor: the
-# editor's paste, as the browser delivers it.
-PASTE = """(html) => {
-  const editor = document.querySelector(".Draftail-Editor [contenteditable=true]");
-  editor.focus();
-  const data = new DataTransfer();
-  data.setData("text/html", html);
-  data.setData("text/plain", html.replace(/<[^>]+>/g, " "));
-  editor.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true,
-                                                    cancelable: true}));
-}"""
 
 
 class Editor:
@@ -214,17 +201,6 @@ class Editor:
 
     def close(self):
         self.context.close()
-
-
-@pytest.fixture
-def fake_mailchimp(settings):
-    """Mailchimp on 127.0.0.1, for the live server in this process."""
-    fake = FakeMailchimp().start()
-    settings.MAILCHIMP_API_KEY = "0123456789abcdef0123456789abcdef-us21"
-    settings.MAILCHIMP_AUDIENCE_ID = "list1"
-    settings.MAILCHIMP_API_URL = fake.url
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

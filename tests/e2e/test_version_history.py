@@ -12,23 +12,13 @@ from playwright.sync_api import expect
 from wagtail.models import GroupPagePermission, PageLogEntry, Site
 
 from legal.models import PolicyPage, PolicyVersion
+from tests.browser import PASTE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 V2_4_3 = b"""<html><head><title>Privacy policy V2.4.3</title><script>alert(1)</script></head>
 <body><h1>Privacy policy</h1><p>We, the creator platform, process your data.</p>
 <h2>Processors</h2><ul><li>Stripe</li><li>Mailchimp</li></ul></body></html>"""
-
-# Draftail keeps the structure of what is pasted, as from a web page or a word processor.
-PASTE = """(html) => {
-  const editor = document.querySelector(".Draftail-Editor [contenteditable=true]");
-  editor.focus();
-  const data = new DataTransfer();
-  data.setData("text/html", html);
-  data.setData("text/plain", html.replace(/<[^>]+>/g, " "));
-  editor.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true,
-                                                    cancelable: true}));
-}"""
 
 
 @pytest.fixture
